@@ -1,0 +1,548 @@
+#include "services/core/profile_manager.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "services/core/gap_report.h"
+#include "services/core/paging.h"
+#include "services/core/profile_filter.h"
+
+namespace vakwijzer::core {
+namespace {
+
+using google::protobuf::util::FieldMaskUtil;
+
+constexpr int kMaxDisplayName = 200;
+constexpr int kMaxTeams = 50;
+constexpr int kMaxText = 100;
+constexpr int kMaxAttributes = 50;
+constexpr int kMaxAttributeValue = 500;
+constexpr int kMaxCapacity = 10000;
+
+// Fields a client may set; the rest of Profile is output only.
+const std::set<std::string>& MutableFields() {
+  static const auto* fields = new std::set<std::string>{
+      "display_name", "framework",          "track",
+      "target_stage", "teams",              "role",
+      "attributes",   "mentoring_capacity", "caseload_capacity"};
+  return *fields;
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  ts.set_nanos(static_cast<int32_t>(
+      (t - absl::FromUnixSeconds(ts.seconds())) / absl::Nanoseconds(1)));
+  return ts;
+}
+
+// Within 0001-01-01 .. 9999-12-31, as google.protobuf.Timestamp requires.
+bool IsValidTimestamp(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() >= -62135596800 && ts.seconds() <= 253402300799 &&
+         ts.nanos() >= 0 && ts.nanos() <= 999999999;
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+bool HasControlChar(absl::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+absl::Status CheckText(absl::string_view value, absl::string_view field,
+                       int max_length, bool required) {
+  if (required && value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  if (static_cast<int>(value.size()) > max_length) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": longer than ", max_length, " bytes"));
+  }
+  if (HasControlChar(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": contains a control character"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Etag(const storage::StoredProfile& record) {
+  return absl::StrFormat("%x-%d", record.profile().create_time().seconds() *
+                                          1000000000ll +
+                                      record.profile().create_time().nanos(),
+                         record.revision());
+}
+
+v1::Profile Output(const storage::StoredProfile& record) {
+  v1::Profile profile = record.profile();
+  profile.set_etag(Etag(record));
+  return profile;
+}
+
+absl::Status CheckEtag(absl::string_view given,
+                       const storage::StoredProfile& record) {
+  if (!given.empty() && given != Etag(record)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "etag: \"", given, "\" is stale; the profile has changed (current \"",
+        Etag(record), "\")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ProfileManager::ProfileManager(const FrameworkRegistry* frameworks,
+                               storage::ProfileStore* store,
+                               ProfileManagerOptions options,
+                               std::function<absl::Time()> clock)
+    : frameworks_(frameworks),
+      store_(store),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+absl::Mutex& ProfileManager::LockFor(const PersonName& name) {
+  return locks_[absl::HashOf(name.org, name.person) % locks_.size()];
+}
+
+absl::StatusOr<int> ProfileManager::PageSize(int requested) const {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must not be negative, got ", requested));
+  }
+  if (requested == 0) return options_.default_page_size;
+  return std::min(requested, options_.max_page_size);
+}
+
+absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
+  RETURN_IF_ERROR(
+      CheckText(p->display_name(), "profile.display_name", kMaxDisplayName,
+                false));
+  if (p->framework().empty()) {
+    p->set_framework(FrameworkName(options_.default_framework));
+  }
+  ASSIGN_OR_RETURN(std::string framework_id,
+                   ParseFrameworkName(p->framework(), "profile.framework"));
+  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  if (fw == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile.framework: unknown framework \"", p->framework(), "\""));
+  }
+  if (p->track().empty()) {
+    return absl::InvalidArgumentError("profile.track: is required");
+  }
+  if (!fw->HasTrack(p->track())) {
+    std::vector<std::string> tracks;
+    for (const auto& t : fw->proto().tracks()) tracks.push_back(t.id());
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile.track: \"", p->track(), "\" is not a track of ",
+        p->framework(), " (", absl::StrJoin(tracks, ", "), ")"));
+  }
+  if (p->target_stage().empty()) {
+    p->set_target_stage(fw->proto().default_stage());
+  }
+  if (!fw->StageTarget(p->target_stage())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("profile.target_stage: \"", p->target_stage(),
+                     "\" is not a stage of ", p->framework()));
+  }
+  if (p->teams_size() > kMaxTeams) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("profile.teams: more than ", kMaxTeams, " teams"));
+  }
+  std::set<std::string> teams;
+  for (int i = 0; i < p->teams_size(); ++i) {
+    std::string field = absl::StrCat("profile.teams[", i, "]");
+    RETURN_IF_ERROR(CheckText(p->teams(i), field, kMaxText, true));
+    if (!teams.insert(p->teams(i)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": duplicate team \"", p->teams(i), "\""));
+    }
+  }
+  RETURN_IF_ERROR(CheckText(p->role(), "profile.role", kMaxText, false));
+  if (p->attributes_size() > kMaxAttributes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile.attributes: more than ", kMaxAttributes, " entries"));
+  }
+  for (const auto& [key, value] : p->attributes()) {
+    std::string field = absl::StrCat("profile.attributes[\"", key, "\"]");
+    RETURN_IF_ERROR(ValidateId(key, field));
+    RETURN_IF_ERROR(CheckText(value, field, kMaxAttributeValue, false));
+  }
+  const std::pair<const char*, int> capacities[] = {
+      {"profile.mentoring_capacity", p->mentoring_capacity()},
+      {"profile.caseload_capacity", p->caseload_capacity()}};
+  for (const auto& [field, value] : capacities) {
+    if (value < 0 || value > kMaxCapacity) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": must lie in 0..", kMaxCapacity, ", got ", value));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Profile> ProfileManager::CreateProfile(
+    const v1::CreateProfileRequest& request) {
+  ASSIGN_OR_RETURN(std::string org,
+                   ParseOrganizationName(request.parent(), "parent"));
+  RETURN_IF_ERROR(ValidateId(request.profile_id(), "profile_id"));
+  PersonName name{org, request.profile_id()};
+
+  storage::StoredProfile record;
+  v1::Profile* profile = record.mutable_profile();
+  // Output-only fields of the request are ignored (AIP-203).
+  *profile = request.profile();
+  profile->clear_name();
+  profile->clear_create_time();
+  profile->clear_update_time();
+  profile->clear_etag();
+  profile->clear_assessment_count();
+  RETURN_IF_ERROR(NormalizeProfile(profile));
+  profile->set_name(name.Format());
+  *profile->mutable_create_time() = ToProto(clock_());
+  *profile->mutable_update_time() = profile->create_time();
+  record.set_revision(1);
+  record.set_next_assessment_seq(1);
+
+  absl::MutexLock lock(&LockFor(name));
+  absl::StatusOr<storage::StoredProfile> existing = store_->GetProfile(name);
+  if (existing.ok()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("profile_id: ", name.Format(), " already exists"));
+  }
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  RETURN_IF_ERROR(store_->PutProfile(name, record));
+  return Output(record);
+}
+
+absl::StatusOr<v1::Profile> ProfileManager::GetProfile(
+    const v1::GetProfileRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.name(), "name"));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  return Output(record);
+}
+
+absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
+    const v1::UpdateProfileRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.profile().name(),
+                                                    "profile.name"));
+  google::protobuf::FieldMask mask = request.update_mask();
+  if (mask.paths().empty()) {
+    for (const std::string& field : MutableFields()) mask.add_paths(field);
+  }
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    if (!MutableFields().count(mask.paths(i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask.paths[", i, "]: \"", mask.paths(i),
+          "\" is not a field that can be updated (",
+          absl::StrJoin(MutableFields(), ", "), ")"));
+    }
+  }
+
+  absl::MutexLock lock(&LockFor(name));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  RETURN_IF_ERROR(CheckEtag(request.profile().etag(), record));
+  v1::Profile updated = record.profile();
+  FieldMaskUtil::MergeOptions merge;
+  merge.set_replace_message_fields(true);
+  merge.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(request.profile(), mask, merge, &updated);
+  RETURN_IF_ERROR(NormalizeProfile(&updated));
+  *updated.mutable_update_time() = ToProto(clock_());
+  *record.mutable_profile() = std::move(updated);
+  record.set_revision(record.revision() + 1);
+  RETURN_IF_ERROR(store_->PutProfile(name, record));
+  return Output(record);
+}
+
+absl::Status ProfileManager::DeleteProfile(
+    const v1::DeleteProfileRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.name(), "name"));
+  absl::MutexLock lock(&LockFor(name));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  RETURN_IF_ERROR(CheckEtag(request.etag(), record));
+  return store_->DeleteProfile(name);
+}
+
+absl::StatusOr<v1::ListProfilesResponse> ProfileManager::ListProfiles(
+    const v1::ListProfilesRequest& request) {
+  ASSIGN_OR_RETURN(std::string org,
+                   ParseOrganizationName(request.parent(), "parent"));
+  ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
+  ASSIGN_OR_RETURN(ProfileFilter filter, ProfileFilter::Parse(request.filter()));
+  const std::string listing =
+      absl::StrCat(request.parent(), "\n", request.filter());
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), listing));
+  if (!after.empty()) RETURN_IF_ERROR(ValidateId(after, "page_token"));
+
+  v1::ListProfilesResponse response;
+  bool more = false;
+  RETURN_IF_ERROR(store_->ScanProfiles(
+      org, after, [&](const storage::StoredProfile& record) {
+        if (!filter.Matches(record.profile())) return true;
+        if (response.profiles_size() == page_size) {
+          more = true;
+          return false;
+        }
+        *response.add_profiles() = Output(record);
+        return true;
+      }));
+  if (more) {
+    const std::string& last =
+        response.profiles(response.profiles_size() - 1).name();
+    response.set_next_page_token(
+        EncodePageToken(last.substr(last.rfind('/') + 1), listing));
+  }
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::Assessment>> ProfileManager::LoadAssessments(
+    const PersonName& name) {
+  std::vector<v1::Assessment> out;
+  RETURN_IF_ERROR(store_->ScanAssessments(
+      name, "", [&out](absl::string_view, const v1::Assessment& a) {
+        out.push_back(a);
+        return true;
+      }));
+  return out;
+}
+
+absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
+    const v1::RecordAssessmentRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.parent(), "parent"));
+  if (!request.assessment_id().empty()) {
+    RETURN_IF_ERROR(ValidateId(request.assessment_id(), "assessment_id"));
+  }
+  v1::Assessment a = request.assessment();
+  a.clear_name();
+  a.clear_create_time();
+  if (!v1::RaterRole_IsValid(a.rater_role()) ||
+      a.rater_role() == v1::RATER_ROLE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "assessment.rater_role: must be SELF, PEER, MANAGER or ASSESSOR");
+  }
+  if (a.rater().empty() && a.rater_role() == v1::SELF) {
+    a.set_rater(name.person);
+  }
+  RETURN_IF_ERROR(ValidateId(a.rater(), "assessment.rater"));
+  const absl::Time now = clock_();
+  if (a.has_assess_time()) {
+    if (!IsValidTimestamp(a.assess_time())) {
+      return absl::InvalidArgumentError(
+          "assessment.assess_time: not a valid timestamp");
+    }
+    absl::Time t = FromProto(a.assess_time());
+    if (t > now + options_.max_clock_skew) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "assessment.assess_time: ", absl::FormatTime(t),
+          " lies in the future"));
+    }
+    if (t > now) *a.mutable_assess_time() = ToProto(now);
+  } else {
+    *a.mutable_assess_time() = ToProto(now);
+  }
+  *a.mutable_create_time() = ToProto(now);
+
+  absl::MutexLock lock(&LockFor(name));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  const v1::Profile& profile = record.profile();
+  if (a.framework().empty()) a.set_framework(profile.framework());
+  if (a.framework() != profile.framework()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "assessment.framework: \"", a.framework(), "\"; ", name.Format(),
+        " is assessed against ", profile.framework()));
+  }
+  ASSIGN_OR_RETURN(std::string framework_id,
+                   ParseFrameworkName(profile.framework(), "framework"));
+  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  if (fw == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the profile's framework ", profile.framework(), " is not loaded"));
+  }
+  if (a.framework_version().empty()) {
+    a.set_framework_version(fw->proto().version());
+  }
+  if (a.framework_version() != fw->proto().version()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "assessment.framework_version: \"", a.framework_version(),
+        "\"; the server has version \"", fw->proto().version(), "\""));
+  }
+  if (a.ratings().empty()) {
+    return absl::InvalidArgumentError(
+        "assessment.ratings: at least one rating is required");
+  }
+  const int track_size =
+      static_cast<int>(fw->IndicatorsOfTrack(profile.track()).size());
+  if (a.ratings_size() > track_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("assessment.ratings: ", a.ratings_size(),
+                     " ratings, but track ", profile.track(), " has only ",
+                     track_size, " indicators"));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < a.ratings_size(); ++i) {
+    const v1::Rating& r = a.ratings(i);
+    std::string field = absl::StrCat("assessment.ratings[", i, "]");
+    const IndicatorRef* ref = fw->FindIndicator(r.indicator());
+    if (ref == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".indicator: unknown indicator \"",
+                       r.indicator(), "\" in ", profile.framework()));
+    }
+    if (ref->indicator->track() != profile.track()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".indicator: \"", r.indicator(), "\" belongs to track ",
+          ref->indicator->track(), ", but ", name.Format(), " is on track ",
+          profile.track()));
+    }
+    if (!seen.insert(r.indicator()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".indicator: \"", r.indicator(), "\" is rated twice"));
+    }
+    if (r.level() < fw->min_level() || r.level() > fw->max_level()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".level: ", r.level(), " is outside the scale ",
+                       fw->min_level(), "..", fw->max_level()));
+    }
+    RETURN_IF_ERROR(CheckText(r.evidence(), absl::StrCat(field, ".evidence"),
+                              options_.max_evidence_length, false));
+  }
+
+  std::string id = request.assessment_id();
+  if (!id.empty()) {
+    ASSIGN_OR_RETURN(bool exists, store_->HasAssessment(name, id));
+    if (exists) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "assessment_id: ", name.Format(), "/assessments/", id,
+          " already exists"));
+    }
+  } else {
+    // Server-assigned ids sort in recording order; skip any that a client
+    // happened to choose.
+    while (true) {
+      id = absl::StrFormat("a%012d", record.next_assessment_seq());
+      record.set_next_assessment_seq(record.next_assessment_seq() + 1);
+      ASSIGN_OR_RETURN(bool exists, store_->HasAssessment(name, id));
+      if (!exists) break;
+    }
+  }
+  a.set_name(AssessmentName{name.org, name.person, id}.Format());
+
+  ASSIGN_OR_RETURN(std::vector<v1::Assessment> history,
+                   LoadAssessments(name));
+  history.push_back(a);
+  AggregationOptions derive = options_.aggregation;
+  derive.as_of = absl::InfiniteFuture();
+  record.clear_levels();
+  for (auto& [indicator, level] : AggregateLevels(history, derive)) {
+    *record.add_levels() = std::move(level);
+  }
+  record.mutable_profile()->set_assessment_count(
+      record.profile().assessment_count() + 1);
+  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record));
+  return a;
+}
+
+absl::StatusOr<v1::ListAssessmentsResponse> ProfileManager::ListAssessments(
+    const v1::ListAssessmentsRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.parent(), "parent"));
+  ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), request.parent()));
+  if (!after.empty()) RETURN_IF_ERROR(ValidateId(after, "page_token"));
+  // NOT_FOUND for an unknown person rather than an empty list.
+  RETURN_IF_ERROR(store_->GetProfile(name).status());
+
+  v1::ListAssessmentsResponse response;
+  std::string last_id;
+  bool more = false;
+  RETURN_IF_ERROR(store_->ScanAssessments(
+      name, after, [&](absl::string_view id, const v1::Assessment& a) {
+        if (response.assessments_size() == page_size) {
+          more = true;
+          return false;
+        }
+        *response.add_assessments() = a;
+        last_id = std::string(id);
+        return true;
+      }));
+  if (more) {
+    response.set_next_page_token(EncodePageToken(last_id, request.parent()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(
+    const v1::GetGapReportRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.name(), "name"));
+  AggregationOptions options = options_.aggregation;
+  if (request.policy() != v1::AGGREGATION_POLICY_UNSPECIFIED) {
+    if (!v1::AggregationPolicy_IsValid(request.policy())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy: unknown aggregation policy ", request.policy()));
+    }
+    options.policy = request.policy();
+  }
+  if (request.half_life_days() != 0) {
+    options.half_life_days = request.half_life_days();
+  }
+  RETURN_IF_ERROR(ValidateOptions(options));
+  if (request.top_n() < 0 || request.top_n() > options_.max_top_n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "top_n: must lie in 0..", options_.max_top_n, ", got ",
+        request.top_n()));
+  }
+  const int top_n = request.top_n() == 0 ? 10 : request.top_n();
+  if (request.has_as_of()) {
+    if (!IsValidTimestamp(request.as_of())) {
+      return absl::InvalidArgumentError("as_of: not a valid timestamp");
+    }
+    options.as_of = FromProto(request.as_of());
+  } else {
+    options.as_of = clock_();
+  }
+
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  const v1::Profile& profile = record.profile();
+  ASSIGN_OR_RETURN(std::string framework_id,
+                   ParseFrameworkName(profile.framework(), "framework"));
+  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  if (fw == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the profile's framework ", profile.framework(), " is not loaded"));
+  }
+  std::optional<int> target = fw->StageTarget(profile.target_stage());
+  if (!target) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the profile's target stage ", profile.target_stage(),
+        " is not a stage of ", profile.framework()));
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Assessment> history, LoadAssessments(name));
+  int counted = 0;
+  for (const v1::Assessment& a : history) {
+    if (FromProto(a.assess_time()) <= options.as_of) ++counted;
+  }
+  v1::GapReport report =
+      BuildGapReport(*fw, profile.track(), *target,
+                     AggregateLevels(history, options), top_n);
+  report.set_person(profile.name());
+  report.set_framework(profile.framework());
+  report.set_framework_version(fw->proto().version());
+  report.set_track(profile.track());
+  report.set_target_stage(profile.target_stage());
+  report.set_policy(options.policy);
+  *report.mutable_as_of() = ToProto(options.as_of);
+  report.set_assessment_count(counted);
+  return report;
+}
+
+}  // namespace vakwijzer::core

@@ -1,0 +1,80 @@
+// The core of ProfileService: validation, concurrency and derivation for
+// profiles, assessments and gap reports. Knows no gRPC.
+#ifndef VAKWIJZER_SERVICES_CORE_PROFILE_MANAGER_H_
+#define VAKWIJZER_SERVICES_CORE_PROFILE_MANAGER_H_
+
+#include <array>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/names.h"
+#include "services/core/aggregation.h"
+#include "services/core/framework_registry.h"
+#include "storage/profile_store.h"
+#include "vakwijzer/v1/service.pb.h"
+
+namespace vakwijzer::core {
+
+struct ProfileManagerOptions {
+  // Framework id used when a profile names none.
+  std::string default_framework = "sfd-2021";
+  // Role weights and thresholds; `policy` is the default policy, the one
+  // whose levels are stored with each profile.
+  AggregationOptions aggregation;
+  int default_page_size = 50;
+  int max_page_size = 1000;
+  int max_top_n = 1000;
+  int max_evidence_length = 2000;
+  // How far in the future an assess_time may lie (client clock skew); it is
+  // then recorded as the current time.
+  absl::Duration max_clock_skew = absl::Minutes(5);
+};
+
+// Thread-safe. Every method validates its whole request before writing
+// anything; an error names the offending request field.
+class ProfileManager {
+ public:
+  // `frameworks` and `store` must outlive the manager.
+  ProfileManager(const FrameworkRegistry* frameworks,
+                 storage::ProfileStore* store, ProfileManagerOptions options,
+                 std::function<absl::Time()> clock = absl::Now);
+
+  absl::StatusOr<v1::Profile> CreateProfile(
+      const v1::CreateProfileRequest& request);
+  absl::StatusOr<v1::Profile> GetProfile(const v1::GetProfileRequest& request);
+  absl::StatusOr<v1::Profile> UpdateProfile(
+      const v1::UpdateProfileRequest& request);
+  absl::Status DeleteProfile(const v1::DeleteProfileRequest& request);
+  absl::StatusOr<v1::ListProfilesResponse> ListProfiles(
+      const v1::ListProfilesRequest& request);
+  absl::StatusOr<v1::Assessment> RecordAssessment(
+      const v1::RecordAssessmentRequest& request);
+  absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(
+      const v1::ListAssessmentsRequest& request);
+  absl::StatusOr<v1::GapReport> GetGapReport(
+      const v1::GetGapReportRequest& request);
+
+ private:
+  absl::Mutex& LockFor(const PersonName& name);
+  // Fills defaults of `profile` and checks every field against its
+  // framework; `field` prefixes error messages.
+  absl::Status NormalizeProfile(v1::Profile* profile) const;
+  absl::StatusOr<std::vector<v1::Assessment>> LoadAssessments(
+      const PersonName& name);
+  absl::StatusOr<int> PageSize(int requested) const;
+
+  const FrameworkRegistry* frameworks_;
+  storage::ProfileStore* store_;
+  const ProfileManagerOptions options_;
+  const std::function<absl::Time()> clock_;
+  std::array<absl::Mutex, 64> locks_;
+};
+
+}  // namespace vakwijzer::core
+
+#endif  // VAKWIJZER_SERVICES_CORE_PROFILE_MANAGER_H_

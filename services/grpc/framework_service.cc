@@ -1,0 +1,70 @@
+#include "services/grpc/framework_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/names.h"
+#include "services/grpc/status_util.h"
+
+namespace vakwijzer::grpc_api {
+namespace {
+
+absl::Status GetFramework(const core::FrameworkRegistry& registry,
+                          const v1::GetFrameworkRequest& request,
+                          v1::Framework* out) {
+  absl::StatusOr<std::string> id = ParseFrameworkName(request.name(), "name");
+  if (!id.ok()) return id.status();
+  const core::FrameworkIndex* fw = registry.Find(*id);
+  if (fw == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("name: no framework ", request.name()));
+  }
+  *out = fw->proto();
+  if (request.track().empty()) return absl::OkStatus();
+  if (!fw->HasTrack(request.track())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "track: \"", request.track(), "\" is not a track of ", request.name()));
+  }
+  for (v1::Cluster& cluster : *out->mutable_clusters()) {
+    for (v1::Competency& comp : *cluster.mutable_competencies()) {
+      auto* indicators = comp.mutable_indicators();
+      indicators->erase(
+          std::remove_if(indicators->begin(), indicators->end(),
+                         [&](const v1::Indicator& i) {
+                           return i.track() != request.track();
+                         }),
+          indicators->end());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* FrameworkServiceImpl::ListFrameworks(
+    grpc::CallbackServerContext* context,
+    const v1::ListFrameworksRequest* request,
+    v1::ListFrameworksResponse* response) {
+  for (const core::FrameworkIndex* fw : registry_->All()) {
+    v1::Framework* out = response->add_frameworks();
+    *out = fw->proto();
+    if (request->summary_only()) {
+      out->clear_clusters();
+      out->clear_stage_comparison();
+    }
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* FrameworkServiceImpl::GetFramework(
+    grpc::CallbackServerContext* context,
+    const v1::GetFrameworkRequest* request, v1::Framework* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(
+      ToGrpcStatus(grpc_api::GetFramework(*registry_, *request, response)));
+  return reactor;
+}
+
+}  // namespace vakwijzer::grpc_api

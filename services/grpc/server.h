@@ -1,0 +1,66 @@
+// Wires frameworks, storage, the core and the gRPC services into one
+// running server. Used by vakwijzerd and by in-process tests.
+#ifndef VAKWIJZER_SERVICES_GRPC_SERVER_H_
+#define VAKWIJZER_SERVICES_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "services/core/framework_registry.h"
+#include "services/core/profile_manager.h"
+#include "services/grpc/framework_service.h"
+#include "services/grpc/profile_service.h"
+#include "storage/rocksdb_store.h"
+
+namespace vakwijzer::grpc_api {
+
+struct ServerOptions {
+  // HOST:PORT; port 0 picks a free port (see VakwijzerServer::port()).
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "vakwijzer-data";
+  std::string framework_dir = VAKWIJZER_DATA_DIR "/frameworks";
+  // Loaded into a new, empty database; empty for none.
+  std::string demo_file = VAKWIJZER_DATA_DIR "/demo/demo.textproto";
+  int max_message_bytes = 16 << 20;
+  core::ProfileManagerOptions manager;
+};
+
+class VakwijzerServer {
+ public:
+  // Loads the frameworks, opens the database (loading the demo into a new
+  // one) and starts serving. Fails without serving if any of it fails.
+  static absl::StatusOr<std::unique_ptr<VakwijzerServer>> Start(
+      ServerOptions options);
+
+  // Shuts down (if not yet done) and closes the database.
+  ~VakwijzerServer();
+
+  int port() const { return port_; }
+  // Demo people loaded at start (0 when the database was not new).
+  int demo_people_loaded() const { return demo_people_; }
+  grpc::Server* grpc_server() { return server_.get(); }
+
+  // Reports NOT_SERVING to health checks, stops accepting calls and waits
+  // up to `grace` for calls in flight, then cancels the rest. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  VakwijzerServer() = default;
+
+  std::unique_ptr<core::FrameworkRegistry> frameworks_;
+  std::unique_ptr<storage::RocksDbStore> store_;
+  std::unique_ptr<core::ProfileManager> manager_;
+  std::unique_ptr<FrameworkServiceImpl> framework_service_;
+  std::unique_ptr<ProfileServiceImpl> profile_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  int demo_people_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace vakwijzer::grpc_api
+
+#endif  // VAKWIJZER_SERVICES_GRPC_SERVER_H_

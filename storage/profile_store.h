@@ -1,0 +1,73 @@
+// The storage interface the services use: profiles and their append-only
+// assessments, per organisation.
+#ifndef VAKWIJZER_STORAGE_PROFILE_STORE_H_
+#define VAKWIJZER_STORAGE_PROFILE_STORE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/names.h"
+#include "vakwijzer/storage/records.pb.h"
+#include "vakwijzer/v1/profile.pb.h"
+
+namespace vakwijzer::storage {
+
+// Thread-safe. Every write is atomic and durable once it returns OK. The
+// store does not serialise read-check-write sequences: callers that read a
+// record and write it back hold their own per-person lock.
+class ProfileStore {
+ public:
+  ProfileStore() = default;
+  ProfileStore(const ProfileStore&) = delete;
+  ProfileStore& operator=(const ProfileStore&) = delete;
+  virtual ~ProfileStore() = default;
+
+  // NOT_FOUND when the person has no profile.
+  virtual absl::StatusOr<StoredProfile> GetProfile(const PersonName& name) = 0;
+
+  // Writes the profile record, replacing any existing one.
+  virtual absl::Status PutProfile(const PersonName& name,
+                                  const StoredProfile& record) = 0;
+
+  // Erases the profile and all its assessments in one batch.
+  virtual absl::Status DeleteProfile(const PersonName& name) = 0;
+
+  // Whether an assessment with this id exists for the person.
+  virtual absl::StatusOr<bool> HasAssessment(const PersonName& name,
+                                             absl::string_view id) = 0;
+
+  // Writes `assessment` under id `id` and replaces the profile record with
+  // `record` (which carries what is derived from the assessment), in one
+  // batch.
+  virtual absl::Status AppendAssessment(const PersonName& name,
+                                        absl::string_view id,
+                                        const v1::Assessment& assessment,
+                                        const StoredProfile& record) = 0;
+
+  using ProfileVisitor = std::function<bool(const StoredProfile&)>;
+  using AssessmentVisitor =
+      std::function<bool(absl::string_view id, const v1::Assessment&)>;
+
+  // Visits the organisation's profiles in order of person id, starting
+  // after `start_after` (empty: from the first), until `visit` returns
+  // false.
+  virtual absl::Status ScanProfiles(absl::string_view org,
+                                    absl::string_view start_after,
+                                    const ProfileVisitor& visit) = 0;
+
+  // Visits the person's assessments in order of id, starting after
+  // `start_after`, until `visit` returns false.
+  virtual absl::Status ScanAssessments(const PersonName& name,
+                                       absl::string_view start_after,
+                                       const AssessmentVisitor& visit) = 0;
+
+  // Whether any organisation has any profile (false on a new store).
+  virtual absl::StatusOr<bool> IsEmpty() = 0;
+};
+
+}  // namespace vakwijzer::storage
+
+#endif  // VAKWIJZER_STORAGE_PROFILE_STORE_H_

@@ -1,0 +1,243 @@
+#include "storage/rocksdb_store.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace vakwijzer::storage {
+namespace {
+
+constexpr char kSchemaKey[] = "meta/schema_version";
+constexpr char kOrgRoot[] = "o/";
+
+std::string PersonPrefix(const PersonName& name) {
+  return absl::StrCat("o/", name.org, "/p/", name.person, "/");
+}
+std::string PeoplePrefix(absl::string_view org) {
+  return absl::StrCat("o/", org, "/p/");
+}
+std::string AssessmentPrefix(const PersonName& name) {
+  return absl::StrCat(PersonPrefix(name), "a/");
+}
+// The first key after every key that starts with `prefix` ending in '/':
+// '0' follows '/' in ASCII.
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  end.back() = '0';
+  return end;
+}
+
+absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
+                                           const rocksdb::Slice& value) {
+  StoredProfile record;
+  if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("unparsable profile record at key ", key.ToString()));
+  }
+  return record;
+}
+
+}  // namespace
+
+absl::Status FromRocksDb(const rocksdb::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat("storage: ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+RocksDbStore::RocksDbStore(std::unique_ptr<rocksdb::DB> db)
+    : db_(std::move(db)) {}
+
+RocksDbStore::~RocksDbStore() {
+  if (db_ != nullptr) {
+    db_->FlushWAL(/*sync=*/true);
+    db_->Close();
+  }
+}
+
+absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
+    const std::string& path) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.compression = rocksdb::kLZ4Compression;
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  if (!s.ok()) {
+    return absl::Status(FromRocksDb(s).code(),
+                        absl::StrCat("cannot open database in ", path, ": ",
+                                     s.ToString()));
+  }
+  std::unique_ptr<RocksDbStore> store(
+      new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+
+  std::string value;
+  s = store->db_->Get(rocksdb::ReadOptions(), kSchemaKey, &value);
+  if (s.IsNotFound()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(kSchemaKey, std::to_string(kSchemaVersion));
+    if (absl::Status w = store->Write(&batch); !w.ok()) return w;
+  } else if (!s.ok()) {
+    return FromRocksDb(s);
+  } else {
+    int version = 0;
+    if (!absl::SimpleAtoi(value, &version)) {
+      return absl::DataLossError(absl::StrCat(
+          "database in ", path, " has an unreadable schema version"));
+    }
+    if (version != kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database in ", path, " has schema version ", version,
+          "; this server reads version ", kSchemaVersion));
+    }
+  }
+  return store;
+}
+
+absl::StatusOr<int> RocksDbStore::SchemaVersion() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kSchemaKey, &value);
+  if (!s.ok()) return FromRocksDb(s);
+  int version = 0;
+  if (!absl::SimpleAtoi(value, &version)) {
+    return absl::DataLossError("unreadable schema version");
+  }
+  return version;
+}
+
+absl::Status RocksDbStore::Write(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions options;
+  options.sync = true;  // an acknowledged write survives a crash
+  return FromRocksDb(db_->Write(options, batch));
+}
+
+absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(
+    const PersonName& name) {
+  std::string key = PersonPrefix(name);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("name: no profile ", name.Format()));
+  }
+  if (!s.ok()) return FromRocksDb(s);
+  return ParseProfile(key, value);
+}
+
+absl::Status RocksDbStore::PutProfile(const PersonName& name,
+                                      const StoredProfile& record) {
+  rocksdb::WriteBatch batch;
+  batch.Put(PersonPrefix(name), record.SerializeAsString());
+  return Write(&batch);
+}
+
+absl::Status RocksDbStore::DeleteProfile(const PersonName& name) {
+  std::string prefix = PersonPrefix(name);
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  return Write(&batch);
+}
+
+absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
+                                                 absl::string_view id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
+                               absl::StrCat(AssessmentPrefix(name), id), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocksDb(s);
+  return true;
+}
+
+absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
+                                            absl::string_view id,
+                                            const v1::Assessment& assessment,
+                                            const StoredProfile& record) {
+  rocksdb::WriteBatch batch;
+  batch.Put(absl::StrCat(AssessmentPrefix(name), id),
+            assessment.SerializeAsString());
+  batch.Put(PersonPrefix(name), record.SerializeAsString());
+  return Write(&batch);
+}
+
+absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
+                                        absl::string_view start_after,
+                                        const ProfileVisitor& visit) {
+  const std::string prefix = PeoplePrefix(org);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  // Every person's keys lie in [prefix + person + "/", prefix + person +
+  // "0"): seeking past that skips the person's assessments.
+  it->Seek(start_after.empty()
+               ? prefix
+               : absl::StrCat(prefix, start_after, "0"));
+  while (it->Valid()) {
+    rocksdb::Slice key = it->key();
+    absl::string_view rest(key.data() + prefix.size(),
+                           key.size() - prefix.size());
+    size_t slash = rest.find('/');
+    if (slash == absl::string_view::npos) {
+      return absl::DataLossError(
+          absl::StrCat("unexpected key ", key.ToString()));
+    }
+    if (slash + 1 == rest.size()) {  // the profile record itself
+      absl::StatusOr<StoredProfile> record = ParseProfile(key, it->value());
+      if (!record.ok()) return record.status();
+      if (!visit(*record)) return absl::OkStatus();
+    }
+    it->Seek(absl::StrCat(prefix, rest.substr(0, slash), "0"));
+  }
+  return FromRocksDb(it->status());
+}
+
+absl::Status RocksDbStore::ScanAssessments(const PersonName& name,
+                                           absl::string_view start_after,
+                                           const AssessmentVisitor& visit) {
+  const std::string prefix = AssessmentPrefix(name);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  it->Seek(prefix);
+  if (!start_after.empty()) {
+    std::string after = absl::StrCat(prefix, start_after);
+    it->Seek(after);
+    if (it->Valid() && it->key() == rocksdb::Slice(after)) it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
+    absl::string_view id(it->key().data() + prefix.size(),
+                         it->key().size() - prefix.size());
+    v1::Assessment assessment;
+    if (!assessment.ParseFromArray(it->value().data(),
+                                   static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "unparsable assessment at key ", it->key().ToString()));
+    }
+    if (!visit(id, assessment)) return absl::OkStatus();
+  }
+  return FromRocksDb(it->status());
+}
+
+absl::StatusOr<bool> RocksDbStore::IsEmpty() {
+  rocksdb::ReadOptions options;
+  std::string end = PrefixEnd(kOrgRoot);
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  it->Seek(kOrgRoot);
+  if (!it->status().ok()) return FromRocksDb(it->status());
+  return !it->Valid();
+}
+
+}  // namespace vakwijzer::storage
