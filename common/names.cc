@@ -23,7 +23,8 @@ absl::Status BadName(absl::string_view field, absl::string_view name,
 
 absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   if (id.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must not be empty"));
   }
   if (id.size() > static_cast<size_t>(kMaxIdLength)) {
     return absl::InvalidArgumentError(
@@ -35,9 +36,8 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   }
   for (char c : id) {
     if (!IsIdChar(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": \"", id,
-                       "\" has a character outside [A-Za-z0-9._-]"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": \"", id, "\" has a character outside [A-Za-z0-9._-]"));
     }
   }
   return absl::OkStatus();

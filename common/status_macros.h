@@ -11,10 +11,9 @@
 #define VW_CONCAT_(a, b) VW_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    if (absl::Status _vw_status = (expr); !_vw_status.ok()) \
-      return _vw_status;                              \
+#define RETURN_IF_ERROR(expr)                                                  \
+  do {                                                                         \
+    if (absl::Status _vw_status = (expr); !_vw_status.ok()) return _vw_status; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status,
@@ -22,8 +21,8 @@
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   ASSIGN_OR_RETURN_IMPL_(VW_CONCAT_(_vw_statusor_, __LINE__), lhs, rexpr)
 
-#define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                           \
+#define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)       \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

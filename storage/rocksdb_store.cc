@@ -72,9 +72,9 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) {
-    return absl::Status(FromRocksDb(s).code(),
-                        absl::StrCat("cannot open database in ", path, ": ",
-                                     s.ToString()));
+    return absl::Status(
+        FromRocksDb(s).code(),
+        absl::StrCat("cannot open database in ", path, ": ", s.ToString()));
   }
   std::unique_ptr<RocksDbStore> store(
       new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
@@ -94,9 +94,9 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
           "database in ", path, " has an unreadable schema version"));
     }
     if (version != kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database in ", path, " has schema version ", version,
-          "; this server reads version ", kSchemaVersion));
+      return absl::FailedPreconditionError(
+          absl::StrCat("database in ", path, " has schema version ", version,
+                       "; this server reads version ", kSchemaVersion));
     }
   }
   return store;
@@ -119,8 +119,7 @@ absl::Status RocksDbStore::Write(rocksdb::WriteBatch* batch) {
   return FromRocksDb(db_->Write(options, batch));
 }
 
-absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(
-    const PersonName& name) {
+absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(const PersonName& name) {
   std::string key = PersonPrefix(name);
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
@@ -149,8 +148,8 @@ absl::Status RocksDbStore::DeleteProfile(const PersonName& name) {
 absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
                                                  absl::string_view id) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
-                               absl::StrCat(AssessmentPrefix(name), id), &value);
+  rocksdb::Status s = db_->Get(
+      rocksdb::ReadOptions(), absl::StrCat(AssessmentPrefix(name), id), &value);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return FromRocksDb(s);
   return true;
@@ -178,9 +177,8 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   // Every person's keys lie in [prefix + person + "/", prefix + person +
   // "0"): seeking past that skips the person's assessments.
-  it->Seek(start_after.empty()
-               ? prefix
-               : absl::StrCat(prefix, start_after, "0"));
+  it->Seek(start_after.empty() ? prefix
+                               : absl::StrCat(prefix, start_after, "0"));
   while (it->Valid()) {
     rocksdb::Slice key = it->key();
     absl::string_view rest(key.data() + prefix.size(),
@@ -221,8 +219,8 @@ absl::Status RocksDbStore::ScanAssessments(const PersonName& name,
     v1::Assessment assessment;
     if (!assessment.ParseFromArray(it->value().data(),
                                    static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat(
-          "unparsable assessment at key ", it->key().ToString()));
+      return absl::DataLossError(
+          absl::StrCat("unparsable assessment at key ", it->key().ToString()));
     }
     if (!visit(id, assessment)) return absl::OkStatus();
   }

@@ -152,9 +152,8 @@ absl::Status ValidateOptions(const AggregationOptions& options) {
     }
   }
   if (!(options.half_life_days > 0) || !std::isfinite(options.half_life_days)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("half_life_days: must be positive, got ",
-                     options.half_life_days));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "half_life_days: must be positive, got ", options.half_life_days));
   }
   return absl::OkStatus();
 }
@@ -168,10 +167,9 @@ std::map<std::string, v1::IndicatorLevel> AggregateLevels(
     absl::Time time = ToAbsl(assessment.assess_time());
     if (time > options.as_of) continue;
     for (const v1::Rating& r : assessment.ratings()) {
-      by_indicator[r.indicator()].push_back(
-          Entry{time, ToAbsl(assessment.create_time()), a,
-                assessment.rater_role(), &assessment.rater(), r.level(),
-                &assessment.assess_time()});
+      by_indicator[r.indicator()].push_back(Entry{
+          time, ToAbsl(assessment.create_time()), a, assessment.rater_role(),
+          &assessment.rater(), r.level(), &assessment.assess_time()});
     }
   }
   std::map<std::string, v1::IndicatorLevel> out;

@@ -41,10 +41,9 @@ absl::StatusOr<LoadStats> LoadBundleFile(const std::string& path,
       *record.mutable_assessment() = person.assessments(i);
       absl::StatusOr<v1::Assessment> a = manager->RecordAssessment(record);
       if (!a.ok()) {
-        return InFile(path,
-                      absl::StrCat("person ", person.id(), " assessments[", i,
-                                   "]"),
-                      a.status());
+        return InFile(
+            path, absl::StrCat("person ", person.id(), " assessments[", i, "]"),
+            a.status());
       }
       ++stats.assessments;
     }

@@ -98,7 +98,8 @@ class Validator {
   }
 
   void CheckStages() {
-    if (fw_.stages().empty()) Fail({{"stages", -1}}, "needs at least one stage");
+    if (fw_.stages().empty())
+      Fail({{"stages", -1}}, "needs at least one stage");
     for (int i = 0; i < fw_.stages_size(); ++i) {
       const v1::Stage& stage = fw_.stages(i);
       if (absl::Status s = ValidateId(stage.id(), "id"); !s.ok()) {
@@ -122,7 +123,8 @@ class Validator {
   }
 
   void CheckTracks() {
-    if (fw_.tracks().empty()) Fail({{"tracks", -1}}, "needs at least one track");
+    if (fw_.tracks().empty())
+      Fail({{"tracks", -1}}, "needs at least one track");
     for (int i = 0; i < fw_.tracks_size(); ++i) {
       const v1::Track& track = fw_.tracks(i);
       if (absl::Status s = ValidateId(track.id(), "id"); !s.ok()) {
@@ -177,8 +179,8 @@ class Validator {
         RequireText(comp.code(), cwith("code"));
         RequireText(comp.title(), cwith("title"));
         if (!competency_codes.insert(comp.code()).second) {
-          Fail(cwith("code"), absl::StrCat("duplicate competency code \"",
-                                           comp.code(), "\""));
+          Fail(cwith("code"),
+               absl::StrCat("duplicate competency code \"", comp.code(), "\""));
         }
         if (comp.indicators().empty()) {
           Fail(cwith("indicators"), "needs at least one indicator");

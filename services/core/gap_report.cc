@@ -43,9 +43,8 @@ struct Tally {
 }  // namespace
 
 v1::GapReport BuildGapReport(
-    const FrameworkIndex& framework, const std::string& track,
-    int target_level, const std::map<std::string, v1::IndicatorLevel>& levels,
-    int top_n) {
+    const FrameworkIndex& framework, const std::string& track, int target_level,
+    const std::map<std::string, v1::IndicatorLevel>& levels, int top_n) {
   v1::GapReport report;
   report.set_target_level(target_level);
   const auto& refs = framework.IndicatorsOfTrack(track);

@@ -16,9 +16,8 @@ namespace vakwijzer::core {
 // competencies, clusters, overall, top_gaps (at most `top_n`) and
 // unknown_indicators; the caller fills the identifying fields.
 v1::GapReport BuildGapReport(
-    const FrameworkIndex& framework, const std::string& track,
-    int target_level, const std::map<std::string, v1::IndicatorLevel>& levels,
-    int top_n);
+    const FrameworkIndex& framework, const std::string& track, int target_level,
+    const std::map<std::string, v1::IndicatorLevel>& levels, int top_n);
 
 }  // namespace vakwijzer::core
 

@@ -40,11 +40,11 @@ absl::StatusOr<ProfileFilter> ProfileFilter::Parse(absl::string_view text) {
     absl::string_view field = word();
     if (std::find(std::begin(kFields), std::end(kFields), field) ==
         std::end(kFields)) {
-      return Error(field_pos,
-                   absl::StrCat("expected one of team, role, track, "
-                                "target_stage; found \"",
-                                field.empty() ? text.substr(pos, 1) : field,
-                                "\""));
+      return Error(
+          field_pos,
+          absl::StrCat("expected one of team, role, track, "
+                       "target_stage; found \"",
+                       field.empty() ? text.substr(pos, 1) : field, "\""));
     }
     skip_space();
     if (pos >= text.size() || text[pos] != '=') {

@@ -27,18 +27,23 @@ constexpr int kMaxCapacity = 10000;
 
 // Fields a client may set; the rest of Profile is output only.
 const std::set<std::string>& MutableFields() {
-  static const auto* fields = new std::set<std::string>{
-      "display_name", "framework",          "track",
-      "target_stage", "teams",              "role",
-      "attributes",   "mentoring_capacity", "caseload_capacity"};
+  static const auto* fields = new std::set<std::string>{"display_name",
+                                                        "framework",
+                                                        "track",
+                                                        "target_stage",
+                                                        "teams",
+                                                        "role",
+                                                        "attributes",
+                                                        "mentoring_capacity",
+                                                        "caseload_capacity"};
   return *fields;
 }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   google::protobuf::Timestamp ts;
   ts.set_seconds(absl::ToUnixSeconds(t));
-  ts.set_nanos(static_cast<int32_t>(
-      (t - absl::FromUnixSeconds(ts.seconds())) / absl::Nanoseconds(1)));
+  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(ts.seconds())) /
+                                    absl::Nanoseconds(1)));
   return ts;
 }
 
@@ -65,8 +70,8 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
     return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
   }
   if (static_cast<int>(value.size()) > max_length) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": longer than ", max_length, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", max_length, " bytes"));
   }
   if (HasControlChar(value)) {
     return absl::InvalidArgumentError(
@@ -76,10 +81,11 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
 }
 
 std::string Etag(const storage::StoredProfile& record) {
-  return absl::StrFormat("%x-%d", record.profile().create_time().seconds() *
-                                          1000000000ll +
-                                      record.profile().create_time().nanos(),
-                         record.revision());
+  return absl::StrFormat(
+      "%x-%d",
+      record.profile().create_time().seconds() * 1000000000ll +
+          record.profile().create_time().nanos(),
+      record.revision());
 }
 
 v1::Profile Output(const storage::StoredProfile& record) {
@@ -123,9 +129,8 @@ absl::StatusOr<int> ProfileManager::PageSize(int requested) const {
 }
 
 absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
-  RETURN_IF_ERROR(
-      CheckText(p->display_name(), "profile.display_name", kMaxDisplayName,
-                false));
+  RETURN_IF_ERROR(CheckText(p->display_name(), "profile.display_name",
+                            kMaxDisplayName, false));
   if (p->framework().empty()) {
     p->set_framework(FrameworkName(options_.default_framework));
   }
@@ -142,9 +147,9 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
   if (!fw->HasTrack(p->track())) {
     std::vector<std::string> tracks;
     for (const auto& t : fw->proto().tracks()) tracks.push_back(t.id());
-    return absl::InvalidArgumentError(absl::StrCat(
-        "profile.track: \"", p->track(), "\" is not a track of ",
-        p->framework(), " (", absl::StrJoin(tracks, ", "), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("profile.track: \"", p->track(), "\" is not a track of ",
+                     p->framework(), " (", absl::StrJoin(tracks, ", "), ")"));
   }
   if (p->target_stage().empty()) {
     p->set_target_stage(fw->proto().default_stage());
@@ -232,18 +237,18 @@ absl::StatusOr<v1::Profile> ProfileManager::GetProfile(
 
 absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
     const v1::UpdateProfileRequest& request) {
-  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.profile().name(),
-                                                    "profile.name"));
+  ASSIGN_OR_RETURN(PersonName name,
+                   ParsePersonName(request.profile().name(), "profile.name"));
   google::protobuf::FieldMask mask = request.update_mask();
   if (mask.paths().empty()) {
     for (const std::string& field : MutableFields()) mask.add_paths(field);
   }
   for (int i = 0; i < mask.paths_size(); ++i) {
     if (!MutableFields().count(mask.paths(i))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask.paths[", i, "]: \"", mask.paths(i),
-          "\" is not a field that can be updated (",
-          absl::StrJoin(MutableFields(), ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask.paths[", i, "]: \"", mask.paths(i),
+                       "\" is not a field that can be updated (",
+                       absl::StrJoin(MutableFields(), ", "), ")"));
     }
   }
 
@@ -277,7 +282,8 @@ absl::StatusOr<v1::ListProfilesResponse> ProfileManager::ListProfiles(
   ASSIGN_OR_RETURN(std::string org,
                    ParseOrganizationName(request.parent(), "parent"));
   ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
-  ASSIGN_OR_RETURN(ProfileFilter filter, ProfileFilter::Parse(request.filter()));
+  ASSIGN_OR_RETURN(ProfileFilter filter,
+                   ProfileFilter::Parse(request.filter()));
   const std::string listing =
       absl::StrCat(request.parent(), "\n", request.filter());
   ASSIGN_OR_RETURN(std::string after,
@@ -318,7 +324,8 @@ absl::StatusOr<std::vector<v1::Assessment>> ProfileManager::LoadAssessments(
 
 absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
     const v1::RecordAssessmentRequest& request) {
-  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.parent(), "parent"));
+  ASSIGN_OR_RETURN(PersonName name,
+                   ParsePersonName(request.parent(), "parent"));
   if (!request.assessment_id().empty()) {
     RETURN_IF_ERROR(ValidateId(request.assessment_id(), "assessment_id"));
   }
@@ -342,9 +349,9 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
     }
     absl::Time t = FromProto(a.assess_time());
     if (t > now + options_.max_clock_skew) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "assessment.assess_time: ", absl::FormatTime(t),
-          " lies in the future"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("assessment.assess_time: ", absl::FormatTime(t),
+                       " lies in the future"));
     }
     if (t > now) *a.mutable_assess_time() = ToProto(now);
   } else {
@@ -383,10 +390,9 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   const int track_size =
       static_cast<int>(fw->IndicatorsOfTrack(profile.track()).size());
   if (a.ratings_size() > track_size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("assessment.ratings: ", a.ratings_size(),
-                     " ratings, but track ", profile.track(), " has only ",
-                     track_size, " indicators"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "assessment.ratings: ", a.ratings_size(), " ratings, but track ",
+        profile.track(), " has only ", track_size, " indicators"));
   }
   std::set<std::string> seen;
   for (int i = 0; i < a.ratings_size(); ++i) {
@@ -395,8 +401,8 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
     const IndicatorRef* ref = fw->FindIndicator(r.indicator());
     if (ref == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ".indicator: unknown indicator \"",
-                       r.indicator(), "\" in ", profile.framework()));
+          absl::StrCat(field, ".indicator: unknown indicator \"", r.indicator(),
+                       "\" in ", profile.framework()));
     }
     if (ref->indicator->track() != profile.track()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -421,9 +427,9 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   if (!id.empty()) {
     ASSIGN_OR_RETURN(bool exists, store_->HasAssessment(name, id));
     if (exists) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "assessment_id: ", name.Format(), "/assessments/", id,
-          " already exists"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("assessment_id: ", name.Format(), "/assessments/", id,
+                       " already exists"));
     }
   } else {
     // Server-assigned ids sort in recording order; skip any that a client
@@ -437,8 +443,7 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   }
   a.set_name(AssessmentName{name.org, name.person, id}.Format());
 
-  ASSIGN_OR_RETURN(std::vector<v1::Assessment> history,
-                   LoadAssessments(name));
+  ASSIGN_OR_RETURN(std::vector<v1::Assessment> history, LoadAssessments(name));
   history.push_back(a);
   AggregationOptions derive = options_.aggregation;
   derive.as_of = absl::InfiniteFuture();
@@ -454,7 +459,8 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
 
 absl::StatusOr<v1::ListAssessmentsResponse> ProfileManager::ListAssessments(
     const v1::ListAssessmentsRequest& request) {
-  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.parent(), "parent"));
+  ASSIGN_OR_RETURN(PersonName name,
+                   ParsePersonName(request.parent(), "parent"));
   ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
   ASSIGN_OR_RETURN(std::string after,
                    DecodePageToken(request.page_token(), request.parent()));
@@ -487,8 +493,8 @@ absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(
   AggregationOptions options = options_.aggregation;
   if (request.policy() != v1::AGGREGATION_POLICY_UNSPECIFIED) {
     if (!v1::AggregationPolicy_IsValid(request.policy())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy: unknown aggregation policy ", request.policy()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "policy: unknown aggregation policy ", request.policy()));
     }
     options.policy = request.policy();
   }
@@ -497,9 +503,9 @@ absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(
   }
   RETURN_IF_ERROR(ValidateOptions(options));
   if (request.top_n() < 0 || request.top_n() > options_.max_top_n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "top_n: must lie in 0..", options_.max_top_n, ", got ",
-        request.top_n()));
+    return absl::InvalidArgumentError(absl::StrCat("top_n: must lie in 0..",
+                                                   options_.max_top_n, ", got ",
+                                                   request.top_n()));
   }
   const int top_n = request.top_n() == 0 ? 10 : request.top_n();
   if (request.has_as_of()) {
@@ -522,18 +528,17 @@ absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(
   }
   std::optional<int> target = fw->StageTarget(profile.target_stage());
   if (!target) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the profile's target stage ", profile.target_stage(),
-        " is not a stage of ", profile.framework()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the profile's target stage ", profile.target_stage(),
+                     " is not a stage of ", profile.framework()));
   }
   ASSIGN_OR_RETURN(std::vector<v1::Assessment> history, LoadAssessments(name));
   int counted = 0;
   for (const v1::Assessment& a : history) {
     if (FromProto(a.assess_time()) <= options.as_of) ++counted;
   }
-  v1::GapReport report =
-      BuildGapReport(*fw, profile.track(), *target,
-                     AggregateLevels(history, options), top_n);
+  v1::GapReport report = BuildGapReport(
+      *fw, profile.track(), *target, AggregateLevels(history, options), top_n);
   report.set_person(profile.name());
   report.set_framework(profile.framework());
   report.set_framework_version(fw->proto().version());

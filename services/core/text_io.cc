@@ -31,7 +31,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::stringstream text;
   text << in.rdbuf();
-  if (in.bad()) return absl::UnavailableError(absl::StrCat("cannot read ", path));
+  if (in.bad())
+    return absl::UnavailableError(absl::StrCat("cannot read ", path));
   return text.str();
 }
 

@@ -28,12 +28,11 @@ absl::Status GetFramework(const core::FrameworkRegistry& registry,
   for (v1::Cluster& cluster : *out->mutable_clusters()) {
     for (v1::Competency& comp : *cluster.mutable_competencies()) {
       auto* indicators = comp.mutable_indicators();
-      indicators->erase(
-          std::remove_if(indicators->begin(), indicators->end(),
-                         [&](const v1::Indicator& i) {
-                           return i.track() != request.track();
-                         }),
-          indicators->end());
+      indicators->erase(std::remove_if(indicators->begin(), indicators->end(),
+                                       [&](const v1::Indicator& i) {
+                                         return i.track() != request.track();
+                                       }),
+                        indicators->end());
     }
   }
   return absl::OkStatus();

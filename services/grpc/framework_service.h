@@ -8,7 +8,8 @@ namespace vakwijzer::grpc_api {
 
 // FrameworkService over a FrameworkRegistry. Answers from memory, so it
 // uses the callback API.
-class FrameworkServiceImpl final : public v1::FrameworkService::CallbackService {
+class FrameworkServiceImpl final
+    : public v1::FrameworkService::CallbackService {
  public:
   // `registry` must outlive the service.
   explicit FrameworkServiceImpl(const core::FrameworkRegistry* registry)
@@ -18,10 +19,9 @@ class FrameworkServiceImpl final : public v1::FrameworkService::CallbackService 
       grpc::CallbackServerContext* context,
       const v1::ListFrameworksRequest* request,
       v1::ListFrameworksResponse* response) override;
-  grpc::ServerUnaryReactor* GetFramework(
-      grpc::CallbackServerContext* context,
-      const v1::GetFrameworkRequest* request,
-      v1::Framework* response) override;
+  grpc::ServerUnaryReactor* GetFramework(grpc::CallbackServerContext* context,
+                                         const v1::GetFrameworkRequest* request,
+                                         v1::Framework* response) override;
 
  private:
   const core::FrameworkRegistry* registry_;

@@ -19,9 +19,9 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   ASSIGN_OR_RETURN(s->frameworks_, core::FrameworkRegistry::LoadDirectory(
                                        options.framework_dir));
   if (s->frameworks_->Find(options.manager.default_framework) == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "default framework \"", options.manager.default_framework,
-        "\" is not in ", options.framework_dir));
+    return absl::NotFoundError(
+        absl::StrCat("default framework \"", options.manager.default_framework,
+                     "\" is not in ", options.framework_dir));
   }
   ASSIGN_OR_RETURN(s->store_, storage::RocksDbStore::Open(options.data_dir));
   s->manager_ = std::make_unique<core::ProfileManager>(
@@ -29,9 +29,9 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   if (!options.demo_file.empty()) {
     ASSIGN_OR_RETURN(bool empty, s->store_->IsEmpty());
     if (empty) {
-      ASSIGN_OR_RETURN(core::LoadStats stats,
-                       core::LoadBundleFile(options.demo_file,
-                                            s->manager_.get()));
+      ASSIGN_OR_RETURN(
+          core::LoadStats stats,
+          core::LoadBundleFile(options.demo_file, s->manager_.get()));
       s->demo_people_ = stats.people;
     }
   }

@@ -1,0 +1,495 @@
+// vakwijzer: command-line client of the Vakwijzer gRPC API.
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "vakwijzer/v1/service.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of vakwijzerd");
+ABSL_FLAG(bool, json, false, "Print responses as JSON instead of tables");
+ABSL_FLAG(double, timeout, 30, "Deadline of each call in seconds");
+// Profile fields.
+ABSL_FLAG(std::string, track, "", "Track of the profile (e.g. hbo, mbo)");
+ABSL_FLAG(std::string, display_name, "", "Display name of the profile");
+ABSL_FLAG(std::string, target_stage, "", "Target stage (e.g. startbekwaam)");
+ABSL_FLAG(std::string, teams, "", "Comma-separated teams");
+ABSL_FLAG(std::string, role, "", "Role of the profile");
+ABSL_FLAG(std::string, framework, "", "Framework name, frameworks/{id}");
+ABSL_FLAG(int, mentoring_capacity, 0, "Mentees this person can take on");
+ABSL_FLAG(int, caseload_capacity, 0, "Client cases this person can carry");
+ABSL_FLAG(std::string, update_mask, "",
+          "profiles update: comma-separated fields to change");
+ABSL_FLAG(std::string, etag, "", "Etag the profile must still have");
+// Listing.
+ABSL_FLAG(std::string, filter, "", "profiles list: e.g. team = \"noord\"");
+ABSL_FLAG(int, page_size, 0, "Page size for listings (0: server default)");
+// Assessments.
+ABSL_FLAG(std::string, rater_role, "", "assess: self, peer, manager, assessor");
+ABSL_FLAG(std::string, rater, "", "assess: pseudonymous id of the rater");
+ABSL_FLAG(std::string, assessment_id, "",
+          "assess: id that makes it idempotent");
+ABSL_FLAG(std::string, evidence, "", "assess: evidence note for every rating");
+// Gap reports.
+ABSL_FLAG(std::string, policy, "",
+          "gaps: weighted, latest, highest, lowest or decaying");
+ABSL_FLAG(double, half_life_days, 0, "gaps: half-life for decaying");
+ABSL_FLAG(int, top, 10, "gaps: how many top gaps to show");
+ABSL_FLAG(bool, all, false, "gaps: show every indicator, not only the top");
+
+namespace v1 = vakwijzer::v1;
+
+namespace {
+
+constexpr char kUsage[] =
+    R"(vakwijzer: client of the Vakwijzer gRPC API (vakwijzer.v1).
+
+Usage: vakwijzer [--server=HOST:PORT] [--json] COMMAND ARGS... [FLAGS]
+
+Frameworks
+  frameworks                           list the loaded frameworks
+  framework ID [--track=hbo]           clusters and competencies of one
+
+Profiles (ORG is an organisation id, PERSON a pseudonymous person id)
+  profiles list ORG [--filter='team = "noord"'] [--page_size=N]
+  profiles get ORG PERSON
+  profiles create ORG PERSON --track=hbo [--display_name=..] [--teams=a,b]
+                  [--role=..] [--target_stage=..] [--mentoring_capacity=N]
+                  [--caseload_capacity=N]
+  profiles update ORG PERSON --update_mask=role,teams [--role=..] [--etag=..]
+  profiles delete ORG PERSON [--etag=..]   erases the assessments too
+
+Assessments
+  assess ORG PERSON --rater_role=manager --rater=ID INDICATOR=LEVEL...
+  assessments ORG PERSON
+
+Gap reports
+  gaps ORG PERSON [--policy=weighted|latest|highest|lowest|decaying]
+                  [--half_life_days=N] [--top=N] [--all]
+
+Example
+  vakwijzer gaps demo sw-001
+  vakwijzer assess demo sw-001 --rater_role=self hbo-6.1-1=3 hbo-6.1-2=2
+
+Exit status: 0 on success, 2 on a usage error, otherwise 10 + the gRPC
+status code of the failed call (e.g. 13 for INVALID_ARGUMENT, 15 for
+NOT_FOUND).)";
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CallError {
+  grpc::Status status;
+};
+
+void Check(const grpc::Status& status) {
+  if (!status.ok()) throw CallError{status};
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(
+                            absl::GetFlag(FLAGS_timeout) * 1000)));
+  return context;
+}
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+std::string PersonName(const std::string& org, const std::string& person) {
+  return absl::StrCat("organizations/", org, "/people/", person);
+}
+
+std::string Level(double level) { return absl::StrFormat("%.2f", level); }
+
+std::string Percent(double share) {
+  return absl::StrFormat("%3.0f%%", share * 100);
+}
+
+// Cuts `text` to at most `width` characters (not bytes: the framework is
+// Dutch UTF-8).
+std::string Clip(const std::string& text, size_t width) {
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (++chars > width) return text.substr(0, i) + "…";
+    }
+  }
+  return text;
+}
+
+void PrintProfile(const v1::Profile& p) {
+  std::cout << p.name() << "\n"
+            << "  display name:  " << p.display_name() << "\n"
+            << "  framework:     " << p.framework() << "\n"
+            << "  track:         " << p.track() << "\n"
+            << "  target stage:  " << p.target_stage() << "\n"
+            << "  teams:         " << absl::StrJoin(p.teams(), ", ") << "\n"
+            << "  role:          " << p.role() << "\n"
+            << "  capacity:      mentoring " << p.mentoring_capacity()
+            << ", caseload " << p.caseload_capacity() << "\n"
+            << "  assessments:   " << p.assessment_count() << "\n"
+            << "  etag:          " << p.etag() << "\n";
+  for (const auto& [key, value] : p.attributes()) {
+    std::cout << "  " << key << ": " << value << "\n";
+  }
+}
+
+v1::Profile ProfileFromFlags() {
+  v1::Profile p;
+  p.set_track(absl::GetFlag(FLAGS_track));
+  p.set_display_name(absl::GetFlag(FLAGS_display_name));
+  p.set_target_stage(absl::GetFlag(FLAGS_target_stage));
+  p.set_role(absl::GetFlag(FLAGS_role));
+  p.set_framework(absl::GetFlag(FLAGS_framework));
+  p.set_mentoring_capacity(absl::GetFlag(FLAGS_mentoring_capacity));
+  p.set_caseload_capacity(absl::GetFlag(FLAGS_caseload_capacity));
+  for (absl::string_view team :
+       absl::StrSplit(absl::GetFlag(FLAGS_teams), ',', absl::SkipEmpty())) {
+    p.add_teams(std::string(team));
+  }
+  p.set_etag(absl::GetFlag(FLAGS_etag));
+  return p;
+}
+
+v1::RaterRole ParseRaterRole(const std::string& text) {
+  static const std::map<std::string, v1::RaterRole> kRoles = {
+      {"self", v1::SELF},
+      {"peer", v1::PEER},
+      {"manager", v1::MANAGER},
+      {"assessor", v1::ASSESSOR}};
+  auto it = kRoles.find(text);
+  if (it == kRoles.end()) {
+    throw UsageError("--rater_role must be self, peer, manager or assessor");
+  }
+  return it->second;
+}
+
+v1::AggregationPolicy ParsePolicy(const std::string& text) {
+  if (text.empty()) return v1::AGGREGATION_POLICY_UNSPECIFIED;
+  v1::AggregationPolicy policy;
+  std::string upper = text;
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  if (!v1::AggregationPolicy_Parse(upper, &policy) ||
+      policy == v1::AGGREGATION_POLICY_UNSPECIFIED) {
+    throw UsageError(
+        "--policy must be weighted, latest, highest, lowest or decaying");
+  }
+  return policy;
+}
+
+void Need(const std::vector<std::string>& args, size_t n,
+          const char* synopsis) {
+  if (args.size() != n) throw UsageError(absl::StrCat("usage: ", synopsis));
+}
+
+class Client {
+ public:
+  explicit Client(std::shared_ptr<grpc::Channel> channel)
+      : frameworks_(v1::FrameworkService::NewStub(channel)),
+        profiles_(v1::ProfileService::NewStub(channel)) {}
+
+  void Run(const std::vector<std::string>& args) {
+    const std::string& cmd = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (cmd == "frameworks") return ListFrameworks();
+    if (cmd == "framework") return GetFramework(rest);
+    if (cmd == "profiles") return Profiles(rest);
+    if (cmd == "assess") return Assess(rest);
+    if (cmd == "assessments") return Assessments(rest);
+    if (cmd == "gaps") return Gaps(rest);
+    throw UsageError(absl::StrCat("unknown command \"", cmd, "\""));
+  }
+
+ private:
+  void ListFrameworks() {
+    v1::ListFrameworksRequest request;
+    request.set_summary_only(true);
+    v1::ListFrameworksResponse response;
+    Check(frameworks_->ListFrameworks(Context().get(), request, &response));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(response);
+      return;
+    }
+    for (const v1::Framework& fw : response.frameworks()) {
+      std::vector<std::string> tracks, stages;
+      for (const auto& t : fw.tracks()) tracks.push_back(t.id());
+      for (const auto& s : fw.stages()) {
+        stages.push_back(absl::StrCat(s.id(), "=", s.target_level()));
+      }
+      std::cout << fw.name() << "  version " << fw.version() << "\n  "
+                << fw.title() << "\n  tracks: " << absl::StrJoin(tracks, ", ")
+                << "; stages: " << absl::StrJoin(stages, ", ")
+                << "; default stage: " << fw.default_stage() << "\n";
+    }
+  }
+
+  void GetFramework(const std::vector<std::string>& args) {
+    Need(args, 1, "framework ID [--track=T]");
+    v1::GetFrameworkRequest request;
+    request.set_name(absl::StrCat("frameworks/", args[0]));
+    request.set_track(absl::GetFlag(FLAGS_track));
+    v1::Framework fw;
+    Check(frameworks_->GetFramework(Context().get(), request, &fw));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(fw);
+      return;
+    }
+    std::cout << fw.name() << " (" << fw.version() << "): " << fw.title()
+              << "\nScale:";
+    for (const auto& l : fw.scale().levels()) {
+      std::cout << "  " << l.level() << " " << l.label();
+    }
+    std::cout << "\n";
+    for (const v1::Cluster& c : fw.clusters()) {
+      std::cout << "\n" << c.code() << "  " << c.title() << "\n";
+      for (const v1::Competency& k : c.competencies()) {
+        std::map<std::string, int> per_track;
+        for (const auto& i : k.indicators()) ++per_track[i.track()];
+        std::vector<std::string> counts;
+        for (const auto& [t, n] : per_track) {
+          counts.push_back(absl::StrCat(t, " ", n));
+        }
+        std::cout << "   " << k.code() << "  " << Clip(k.title(), 70) << "  ["
+                  << absl::StrJoin(counts, ", ") << "]\n";
+      }
+    }
+  }
+
+  void Profiles(const std::vector<std::string>& args) {
+    if (args.empty())
+      throw UsageError("usage: profiles list|get|create|update|delete ...");
+    const std::string& sub = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (sub == "list") {
+      Need(rest, 1, "profiles list ORG [--filter=F]");
+      v1::ListProfilesRequest request;
+      request.set_parent(absl::StrCat("organizations/", rest[0]));
+      request.set_filter(absl::GetFlag(FLAGS_filter));
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      int count = 0;
+      do {
+        v1::ListProfilesResponse response;
+        Check(profiles_->ListProfiles(Context().get(), request, &response));
+        if (absl::GetFlag(FLAGS_json)) std::cout << Json(response);
+        for (const v1::Profile& p : response.profiles()) {
+          if (!absl::GetFlag(FLAGS_json)) {
+            std::cout << absl::StrFormat(
+                "%-12s %-24s %-4s %-13s %-32s %s\n",
+                p.name().substr(p.name().rfind('/') + 1),
+                Clip(p.display_name(), 24), p.track(), p.target_stage(),
+                Clip(p.role(), 32), absl::StrJoin(p.teams(), ","));
+          }
+          ++count;
+        }
+        request.set_page_token(response.next_page_token());
+      } while (!request.page_token().empty());
+      if (!absl::GetFlag(FLAGS_json)) std::cout << count << " profiles\n";
+    } else if (sub == "get") {
+      Need(rest, 2, "profiles get ORG PERSON");
+      v1::GetProfileRequest request;
+      request.set_name(PersonName(rest[0], rest[1]));
+      v1::Profile p;
+      Check(profiles_->GetProfile(Context().get(), request, &p));
+      absl::GetFlag(FLAGS_json) ? void(std::cout << Json(p)) : PrintProfile(p);
+    } else if (sub == "create") {
+      Need(rest, 2, "profiles create ORG PERSON --track=T ...");
+      v1::CreateProfileRequest request;
+      request.set_parent(absl::StrCat("organizations/", rest[0]));
+      request.set_profile_id(rest[1]);
+      *request.mutable_profile() = ProfileFromFlags();
+      v1::Profile p;
+      Check(profiles_->CreateProfile(Context().get(), request, &p));
+      absl::GetFlag(FLAGS_json) ? void(std::cout << Json(p)) : PrintProfile(p);
+    } else if (sub == "update") {
+      Need(rest, 2, "profiles update ORG PERSON --update_mask=F,.. ...");
+      v1::UpdateProfileRequest request;
+      *request.mutable_profile() = ProfileFromFlags();
+      request.mutable_profile()->set_name(PersonName(rest[0], rest[1]));
+      for (absl::string_view path : absl::StrSplit(
+               absl::GetFlag(FLAGS_update_mask), ',', absl::SkipEmpty())) {
+        request.mutable_update_mask()->add_paths(std::string(path));
+      }
+      if (request.update_mask().paths().empty()) {
+        throw UsageError("profiles update needs --update_mask");
+      }
+      v1::Profile p;
+      Check(profiles_->UpdateProfile(Context().get(), request, &p));
+      absl::GetFlag(FLAGS_json) ? void(std::cout << Json(p)) : PrintProfile(p);
+    } else if (sub == "delete") {
+      Need(rest, 2, "profiles delete ORG PERSON");
+      v1::DeleteProfileRequest request;
+      request.set_name(PersonName(rest[0], rest[1]));
+      request.set_etag(absl::GetFlag(FLAGS_etag));
+      google::protobuf::Empty empty;
+      Check(profiles_->DeleteProfile(Context().get(), request, &empty));
+      std::cout << "deleted " << request.name() << " and its assessments\n";
+    } else {
+      throw UsageError(absl::StrCat("unknown subcommand profiles ", sub));
+    }
+  }
+
+  void Assess(const std::vector<std::string>& args) {
+    if (args.size() < 3) {
+      throw UsageError(
+          "usage: assess ORG PERSON --rater_role=R [--rater=ID] "
+          "INDICATOR=LEVEL...");
+    }
+    v1::RecordAssessmentRequest request;
+    request.set_parent(PersonName(args[0], args[1]));
+    request.set_assessment_id(absl::GetFlag(FLAGS_assessment_id));
+    v1::Assessment* a = request.mutable_assessment();
+    a->set_rater_role(ParseRaterRole(absl::GetFlag(FLAGS_rater_role)));
+    a->set_rater(absl::GetFlag(FLAGS_rater));
+    for (size_t i = 2; i < args.size(); ++i) {
+      std::pair<std::string, std::string> kv =
+          absl::StrSplit(args[i], absl::MaxSplits('=', 1));
+      int level = 0;
+      if (kv.first.empty() || !absl::SimpleAtoi(kv.second, &level)) {
+        throw UsageError(
+            absl::StrCat("\"", args[i], "\" is not INDICATOR=LEVEL"));
+      }
+      v1::Rating* r = a->add_ratings();
+      r->set_indicator(kv.first);
+      r->set_level(level);
+      r->set_evidence(absl::GetFlag(FLAGS_evidence));
+    }
+    v1::Assessment out;
+    Check(profiles_->RecordAssessment(Context().get(), request, &out));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(out);
+      return;
+    }
+    std::cout << "recorded " << out.name() << " (" << out.ratings_size()
+              << " ratings)\n";
+  }
+
+  void Assessments(const std::vector<std::string>& args) {
+    Need(args, 2, "assessments ORG PERSON");
+    v1::ListAssessmentsRequest request;
+    request.set_parent(PersonName(args[0], args[1]));
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    do {
+      v1::ListAssessmentsResponse response;
+      Check(profiles_->ListAssessments(Context().get(), request, &response));
+      if (absl::GetFlag(FLAGS_json)) std::cout << Json(response);
+      for (const v1::Assessment& a : response.assessments()) {
+        if (absl::GetFlag(FLAGS_json)) continue;
+        std::cout << absl::StrFormat(
+            "%-16s %s  %-8s %-16s %3d ratings\n",
+            a.name().substr(a.name().rfind('/') + 1),
+            google::protobuf::util::TimeUtil::ToString(a.assess_time())
+                .substr(0, 10),
+            v1::RaterRole_Name(a.rater_role()), a.rater(), a.ratings_size());
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+  }
+
+  void Gaps(const std::vector<std::string>& args) {
+    Need(args, 2, "gaps ORG PERSON [--policy=P] [--top=N] [--all]");
+    v1::GetGapReportRequest request;
+    request.set_name(PersonName(args[0], args[1]));
+    request.set_policy(ParsePolicy(absl::GetFlag(FLAGS_policy)));
+    request.set_half_life_days(absl::GetFlag(FLAGS_half_life_days));
+    request.set_top_n(absl::GetFlag(FLAGS_top));
+    v1::GapReport r;
+    Check(profiles_->GetGapReport(Context().get(), request, &r));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(r);
+      return;
+    }
+    const v1::GapSummary& o = r.overall();
+    std::cout << "Gap report " << r.person() << "\n  " << r.framework() << " ("
+              << r.framework_version() << "), track " << r.track()
+              << ", target " << r.target_stage() << " (level "
+              << r.target_level() << "), policy "
+              << v1::AggregationPolicy_Name(r.policy()) << ", "
+              << r.assessment_count() << " assessments\n"
+              << "  readiness " << Percent(o.readiness()) << "; of "
+              << o.known_count() << " rated indicators "
+              << Percent(o.share_at_target()) << " at target, mean gap "
+              << Level(o.mean_gap()) << "; coverage " << Percent(o.coverage())
+              << " (" << o.unknown_count() << " of " << o.indicator_count()
+              << " never rated); " << o.blind_spot_count() << " blind spots, "
+              << o.disagreement_count() << " disagreements\n\n";
+    std::cout << absl::StrFormat("  %-3s %-44s %9s %8s %9s %7s\n", "",
+                                 "cluster", "readiness", "mean gap",
+                                 "at target", "unknown");
+    for (const v1::GapSummary& c : r.clusters()) {
+      std::cout << absl::StrFormat(
+          "  %-3s %-44s %9s %8s %9s %7d\n", c.code(), Clip(c.title(), 44),
+          Percent(c.readiness()), Level(c.mean_gap()),
+          Percent(c.share_at_target()), c.unknown_count());
+    }
+    std::map<std::string, const v1::IndicatorGap*> by_id;
+    for (const auto& g : r.indicators()) by_id[g.indicator()] = &g;
+    auto row = [](const v1::IndicatorGap& g) {
+      std::string flags;
+      if (g.current().blind_spot()) flags += " blind-spot";
+      if (g.current().disagreement()) flags += " disagreement";
+      std::cout << absl::StrFormat(
+          "  %-11s %5s %6s %5s  %s%s\n", g.indicator(),
+          g.known() ? Level(g.current().level()) : "?", Level(g.target()),
+          g.known() ? Level(g.gap()) : "?", Clip(g.text(), 60), flags);
+    };
+    std::cout << "\n  "
+              << (absl::GetFlag(FLAGS_all) ? "All indicators" : "Top gaps")
+              << absl::StrFormat("\n  %-11s %5s %6s %5s  %s\n", "indicator",
+                                 "level", "target", "gap", "text");
+    if (absl::GetFlag(FLAGS_all)) {
+      for (const auto& g : r.indicators()) row(g);
+    } else {
+      for (const std::string& id : r.top_gaps()) row(*by_id[id]);
+    }
+  }
+
+  std::unique_ptr<v1::FrameworkService::Stub> frameworks_;
+  std::unique_ptr<v1::ProfileService::Stub> profiles_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  try {
+    Client client(grpc::CreateChannel(absl::GetFlag(FLAGS_server),
+                                      grpc::InsecureChannelCredentials()));
+    client.Run(args);
+  } catch (const UsageError& e) {
+    std::cerr << "vakwijzer: " << e.what() << "\n(see vakwijzer --help)\n";
+    return 2;
+  } catch (const CallError& e) {
+    std::cerr << "vakwijzer: " << e.status.error_message() << " ("
+              << e.status.error_code() << ")\n";
+    return 10 + e.status.error_code();
+  }
+  return 0;
+}
