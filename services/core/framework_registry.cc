@@ -50,14 +50,19 @@ class Validator {
   void Fail(FieldPath path, std::string message) {
     if (!error_) error_ = ValidationError{std::move(path), std::move(message)};
   }
+  void RequireId(const std::string& value, FieldPath path) {
+    std::string field = FormatPath(path);
+    if (absl::Status s = ValidateId(value, field); !s.ok()) {
+      // ValidateId's message starts with the field, which Fail adds again.
+      Fail(std::move(path), std::string(s.message().substr(field.size() + 2)));
+    }
+  }
   void RequireText(const std::string& value, FieldPath path) {
     if (value.empty()) Fail(std::move(path), "must not be empty");
   }
 
   void Check() {
-    if (absl::Status s = ValidateId(fw_.id(), "id"); !s.ok()) {
-      Fail({{"id", -1}}, std::string(s.message()));
-    }
+    RequireId(fw_.id(), {{"id", -1}});
     RequireText(fw_.version(), {{"version", -1}});
     RequireText(fw_.title(), {{"title", -1}});
     if (!fw_.name().empty()) {
@@ -102,9 +107,7 @@ class Validator {
       Fail({{"stages", -1}}, "needs at least one stage");
     for (int i = 0; i < fw_.stages_size(); ++i) {
       const v1::Stage& stage = fw_.stages(i);
-      if (absl::Status s = ValidateId(stage.id(), "id"); !s.ok()) {
-        Fail({{"stages", i}, {"id", -1}}, std::string(s.message()));
-      }
+      RequireId(stage.id(), {{"stages", i}, {"id", -1}});
       if (!stages_.insert(stage.id()).second) {
         Fail({{"stages", i}, {"id", -1}},
              absl::StrCat("duplicate stage \"", stage.id(), "\""));
@@ -127,9 +130,7 @@ class Validator {
       Fail({{"tracks", -1}}, "needs at least one track");
     for (int i = 0; i < fw_.tracks_size(); ++i) {
       const v1::Track& track = fw_.tracks(i);
-      if (absl::Status s = ValidateId(track.id(), "id"); !s.ok()) {
-        Fail({{"tracks", i}, {"id", -1}}, std::string(s.message()));
-      }
+      RequireId(track.id(), {{"tracks", i}, {"id", -1}});
       if (!tracks_.insert(track.id()).second) {
         Fail({{"tracks", i}, {"id", -1}},
              absl::StrCat("duplicate track \"", track.id(), "\""));
@@ -193,9 +194,7 @@ class Validator {
             p.push_back({field, -1});
             return p;
           };
-          if (absl::Status s = ValidateId(ind.id(), "id"); !s.ok()) {
-            Fail(iwith("id"), std::string(s.message()));
-          }
+          RequireId(ind.id(), iwith("id"));
           if (!indicator_ids.insert(ind.id()).second) {
             Fail(iwith("id"),
                  absl::StrCat("duplicate indicator id \"", ind.id(), "\""));

@@ -24,6 +24,12 @@ uint64_t Fingerprint(absl::string_view s) {
   return h;
 }
 
+// What the fingerprint covers: the listing and the id, so that a token of
+// another listing or a truncated one is refused.
+std::string Signed(absl::string_view listing, absl::string_view last_id) {
+  return absl::StrCat(listing, std::string(1, '\0'), last_id);
+}
+
 absl::Status Bad() {
   return absl::InvalidArgumentError(
       "page_token: not a token of this listing (malformed, or the parent or "
@@ -35,7 +41,8 @@ absl::Status Bad() {
 std::string EncodePageToken(absl::string_view last_id,
                             absl::string_view listing) {
   return absl::WebSafeBase64Escape(
-      absl::StrCat(kVersion, "|", Fingerprint(listing), "|", last_id));
+      absl::StrCat(kVersion, "|", Fingerprint(Signed(listing, last_id)), "|",
+                   last_id));
 }
 
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
@@ -47,7 +54,8 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
   uint64_t fingerprint = 0;
   if (parts.size() != 3 || parts[0] != kVersion ||
       !absl::SimpleAtoi(parts[1], &fingerprint) ||
-      fingerprint != Fingerprint(listing) || parts[2].empty()) {
+      parts[2].empty() ||
+      fingerprint != Fingerprint(Signed(listing, parts[2]))) {
     return Bad();
   }
   return parts[2];

@@ -36,10 +36,10 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
   lhs = std::move(sor).value()
 
 // Expects `expr` to fail with `code` and a message containing `substr`.
-#define EXPECT_STATUS(expr, code, substr)                             \
+#define EXPECT_STATUS(expr, expected_code, substr)                    \
   do {                                                                \
     const absl::Status _vw_s = ::vakwijzer::testing::GetStatus(expr); \
-    EXPECT_EQ(_vw_s.code(), code) << _vw_s;                           \
+    EXPECT_EQ(_vw_s.code(), expected_code) << _vw_s;                  \
     EXPECT_NE(_vw_s.message().find(substr), absl::string_view::npos)  \
         << "message: " << _vw_s.message()                             \
         << "\nexpected to contain: " << (substr);                     \

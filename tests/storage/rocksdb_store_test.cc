@@ -1,0 +1,557 @@
+#include "storage/rocksdb_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "tests/test_util/status_matchers.h"
+#include "tests/test_util/temp_dir.h"
+
+namespace vakwijzer::storage {
+namespace {
+
+// Whether `result` failed with `code` and a message containing `substr`.
+// (Used instead of EXPECT_STATUS from status_matchers.h, which does not
+// compile: its macro parameter `code` also replaces the `code` of
+// `_vw_s.code()`.)
+template <typename T>
+::testing::AssertionResult HasStatus(const T& result, absl::StatusCode code,
+                                     absl::string_view substr) {
+  const absl::Status& status = ::vakwijzer::testing::GetStatus(result);
+  if (status.code() != code || !absl::StrContains(status.message(), substr)) {
+    return ::testing::AssertionFailure()
+           << "got " << status << "; expected code "
+           << absl::StatusCodeToString(code) << " and a message containing \""
+           << substr << "\"";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::vakwijzer::testing::TempDir;
+
+StoredProfile MakeProfile(const PersonName& name, int64_t revision) {
+  StoredProfile record;
+  v1::Profile* profile = record.mutable_profile();
+  profile->set_name(name.Format());
+  profile->set_framework("frameworks/sfd-2021");
+  profile->set_track("hbo");
+  profile->set_target_stage("vakvolwassen");
+  profile->add_teams("noord");
+  profile->add_teams("zuid");
+  profile->set_role("schuldhulpverlener");
+  (*profile->mutable_attributes())["regio"] = "utrecht";
+  profile->set_mentoring_capacity(2);
+  profile->mutable_create_time()->set_seconds(1700000000);
+  record.set_revision(revision);
+  record.set_next_assessment_seq(revision + 10);
+  v1::IndicatorLevel* level = record.add_levels();
+  level->set_indicator("hbo-1.1-1");
+  level->set_level(2.5);
+  level->set_rating_count(2);
+  return record;
+}
+
+v1::Assessment MakeAssessment(absl::string_view rater, int level) {
+  v1::Assessment a;
+  a.set_rater_role(v1::PEER);
+  a.set_rater(std::string(rater));
+  a.set_framework("frameworks/sfd-2021");
+  a.mutable_assess_time()->set_seconds(1700000000 + level);
+  v1::Rating* r = a.add_ratings();
+  r->set_indicator("hbo-1.1-1");
+  r->set_level(level);
+  r->set_evidence("seen in a case review");
+  return a;
+}
+
+std::unique_ptr<RocksDbStore> OpenOrDie(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<RocksDbStore>> store =
+      RocksDbStore::Open(path);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// Person ids of the organisation's profiles, in scan order.
+std::vector<std::string> ScanPeople(RocksDbStore& store, absl::string_view org,
+                                    absl::string_view start_after = "") {
+  std::vector<std::string> out;
+  absl::Status s =
+      store.ScanProfiles(org, start_after, [&](const StoredProfile& record) {
+        const std::string& name = record.profile().name();
+        out.push_back(name.substr(name.rfind('/') + 1));
+        return true;
+      });
+  EXPECT_OK(s);
+  return out;
+}
+
+std::vector<std::string> ScanAssessmentIds(RocksDbStore& store,
+                                           const PersonName& name,
+                                           absl::string_view start_after = "") {
+  std::vector<std::string> out;
+  absl::Status s = store.ScanAssessments(
+      name, start_after, [&](absl::string_view id, const v1::Assessment&) {
+        out.emplace_back(id);
+        return true;
+      });
+  EXPECT_OK(s);
+  return out;
+}
+
+class RocksDbStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.Sub("db");
+    store_ = OpenOrDie(path_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Closes the database (the destructor flushes) and opens it again.
+  void Reopen() {
+    store_.reset();
+    store_ = OpenOrDie(path_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // A profile with `n` assessments "a1".."an".
+  void AddPerson(const PersonName& name, int n) {
+    ASSERT_OK(store_->PutProfile(name, MakeProfile(name, 1)));
+    for (int i = 1; i <= n; ++i) {
+      ASSERT_OK(store_->AppendAssessment(name, "a" + std::to_string(i),
+                                         MakeAssessment("r", i),
+                                         MakeProfile(name, 1 + i)));
+    }
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<RocksDbStore> store_;
+};
+
+TEST(FromRocksDbTest, MapsStatusCodes) {
+  EXPECT_OK(FromRocksDb(rocksdb::Status::OK()));
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::NotFound("x")).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::Corruption("x")).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::IOError("x")).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::Busy("x")).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::TimedOut("x")).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::InvalidArgument("x")).code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(FromRocksDb(rocksdb::Status::NotSupported("x")).code(),
+            absl::StatusCode::kInternal);
+}
+
+TEST_F(RocksDbStoreTest, NewStoreIsEmptyAndHasCurrentSchemaVersion) {
+  ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
+  EXPECT_TRUE(empty);
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_EQ(version, kSchemaVersion);
+}
+
+TEST_F(RocksDbStoreTest, SchemaVersionSurvivesReopen) {
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_EQ(version, kSchemaVersion);
+}
+
+TEST_F(RocksDbStoreTest, StoreWithAProfileIsNotEmpty) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
+  EXPECT_FALSE(empty);
+}
+
+TEST_F(RocksDbStoreTest, StoreIsEmptyAgainAfterItsOnlyProfileIsDeleted) {
+  const PersonName ann{"acme", "ann"};
+  AddPerson(ann, 2);
+  ASSERT_OK(store_->DeleteProfile(ann));
+  ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
+  EXPECT_TRUE(empty);
+}
+
+TEST_F(RocksDbStoreTest, GetMissingProfileIsNotFound) {
+  EXPECT_TRUE(HasStatus(store_->GetProfile({"acme", "nobody"}),
+                        absl::StatusCode::kNotFound,
+                        "organizations/acme/people/nobody"));
+}
+
+TEST_F(RocksDbStoreTest, PutThenGetRoundTrips) {
+  const PersonName ann{"acme", "ann"};
+  const StoredProfile record = MakeProfile(ann, 3);
+  ASSERT_OK(store_->PutProfile(ann, record));
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, record)) << got.DebugString();
+}
+
+TEST_F(RocksDbStoreTest, PutOverwritesTheProfile) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  StoredProfile second = MakeProfile(ann, 2);
+  second.mutable_profile()->clear_teams();
+  second.mutable_profile()->set_role("coach");
+  ASSERT_OK(store_->PutProfile(ann, second));
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, second)) << got.DebugString();
+  EXPECT_EQ(ScanPeople(*store_, "acme"), std::vector<std::string>{"ann"});
+}
+
+TEST_F(RocksDbStoreTest, ProfilesOfOrganisationsAreSeparate) {
+  const PersonName in_acme{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(in_acme, MakeProfile(in_acme, 1)));
+  EXPECT_EQ(store_->GetProfile({"other", "ann"}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ScanPeople(*store_, "other").empty());
+  EXPECT_TRUE(ScanPeople(*store_, "acm").empty());
+}
+
+TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  const v1::Assessment assessment = MakeAssessment("bob", 3);
+  const StoredProfile updated = MakeProfile(ann, 2);
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated));
+
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, updated)) << got.DebugString();
+  ASSERT_OK_AND_ASSIGN(bool has, store_->HasAssessment(ann, "a-1"));
+  EXPECT_TRUE(has);
+  std::vector<std::pair<std::string, v1::Assessment>> seen;
+  ASSERT_OK(store_->ScanAssessments(
+      ann, "", [&](absl::string_view id, const v1::Assessment& a) {
+        seen.emplace_back(std::string(id), a);
+        return true;
+      }));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, "a-1");
+  EXPECT_TRUE(MessageDifferencer::Equals(seen[0].second, assessment))
+      << seen[0].second.DebugString();
+}
+
+TEST_F(RocksDbStoreTest, AppendAssessmentCreatesTheProfileRecord) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("bob", 3),
+                                     MakeProfile(ann, 5)));
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
+  EXPECT_EQ(got.revision(), 5);
+}
+
+TEST_F(RocksDbStoreTest, HasAssessmentIsPerPersonAndId) {
+  const PersonName ann{"acme", "ann"};
+  AddPerson(ann, 2);  // a1, a2
+  ASSERT_OK_AND_ASSIGN(bool a1, store_->HasAssessment(ann, "a1"));
+  EXPECT_TRUE(a1);
+  ASSERT_OK_AND_ASSIGN(bool a3, store_->HasAssessment(ann, "a3"));
+  EXPECT_FALSE(a3);
+  ASSERT_OK_AND_ASSIGN(bool prefix, store_->HasAssessment(ann, "a"));
+  EXPECT_FALSE(prefix);
+  ASSERT_OK_AND_ASSIGN(bool other,
+                       store_->HasAssessment({"acme", "bob"}, "a1"));
+  EXPECT_FALSE(other);
+  ASSERT_OK_AND_ASSIGN(bool other_org,
+                       store_->HasAssessment({"acme2", "ann"}, "a1"));
+  EXPECT_FALSE(other_org);
+}
+
+TEST_F(RocksDbStoreTest, DeleteProfileRemovesProfileAndAssessments) {
+  const PersonName ann{"acme", "ann"};
+  AddPerson(ann, 3);
+  ASSERT_OK(store_->DeleteProfile(ann));
+  EXPECT_EQ(store_->GetProfile(ann).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ScanAssessmentIds(*store_, ann).empty());
+  ASSERT_OK_AND_ASSIGN(bool has, store_->HasAssessment(ann, "a1"));
+  EXPECT_FALSE(has);
+
+  Reopen();
+  EXPECT_EQ(store_->GetProfile(ann).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ScanAssessmentIds(*store_, ann).empty());
+}
+
+TEST_F(RocksDbStoreTest, DeleteProfileSparesPeopleWhoseIdSharesAPrefix) {
+  // Ids on both sides of '/' (0x2F) and '0' (0x30), the bounds of the
+  // deleted range: '-' 0x2D and '.' 0x2E sort below, '2' and '_' above.
+  const PersonName ann{"org", "ann"};
+  const std::vector<PersonName> neighbours = {
+      {"org", "an"},   {"org", "ann-c"}, {"org", "ann.b"}, {"org", "ann0"},
+      {"org", "ann2"}, {"org", "ann_d"}, {"org", "annx"},  {"org2", "ann"},
+      {"or", "ann"},   {"org.x", "ann"}, {"org-x", "ann"},
+  };
+  AddPerson(ann, 2);
+  for (const PersonName& p : neighbours) AddPerson(p, 2);
+
+  ASSERT_OK(store_->DeleteProfile(ann));
+
+  EXPECT_EQ(store_->GetProfile(ann).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ScanAssessmentIds(*store_, ann).empty());
+  for (const PersonName& p : neighbours) {
+    SCOPED_TRACE(p.Format());
+    EXPECT_OK(store_->GetProfile(p));
+    EXPECT_EQ(ScanAssessmentIds(*store_, p),
+              (std::vector<std::string>{"a1", "a2"}));
+  }
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesVisitsInOrderOfPersonId) {
+  for (const char* id : {"carl", "ann", "bob", "Zed", "0042"}) {
+    AddPerson({"acme", id}, 2);
+  }
+  AddPerson({"other", "aaa"}, 1);
+  // Byte order: digits < upper case < lower case.
+  EXPECT_EQ(ScanPeople(*store_, "acme"),
+            (std::vector<std::string>{"0042", "Zed", "ann", "bob", "carl"}));
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesSkipsAssessmentRecords) {
+  AddPerson({"acme", "ann"}, 5);
+  AddPerson({"acme", "bob"}, 0);
+  AddPerson({"acme", "carl"}, 3);
+  int visits = 0;
+  ASSERT_OK(store_->ScanProfiles("acme", "", [&](const StoredProfile& r) {
+    ++visits;
+    EXPECT_TRUE(r.has_profile());
+    return true;
+  }));
+  EXPECT_EQ(visits, 3);
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesOrderWithIdsThatArePrefixes) {
+  for (const char* id : {"ann2", "ann", "ann_d", "ann.b", "ann-c"}) {
+    AddPerson({"acme", id}, 1);
+  }
+  // Byte order of the ids: "ann" is a prefix of the others, so it comes
+  // first; then '-' (0x2D) < '.' (0x2E) < '2' (0x32) < '_' (0x5F).
+  // A terminator after the id that sorted above '-' and '.' (as '/' does)
+  // would put "ann-c" and "ann.b" before "ann".
+  EXPECT_EQ(
+      ScanPeople(*store_, "acme"),
+      (std::vector<std::string>{"ann", "ann-c", "ann.b", "ann2", "ann_d"}));
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesStartsAfterTheGivenId) {
+  for (const char* id : {"ann", "bob", "carl", "dora"}) {
+    AddPerson({"acme", id}, 2);
+  }
+  EXPECT_EQ(ScanPeople(*store_, "acme", "bob"),
+            (std::vector<std::string>{"carl", "dora"}));
+  // An id that is not stored: starts at the next one.
+  EXPECT_EQ(ScanPeople(*store_, "acme", "bz"),
+            (std::vector<std::string>{"carl", "dora"}));
+  EXPECT_EQ(ScanPeople(*store_, "acme", "a"),
+            (std::vector<std::string>{"ann", "bob", "carl", "dora"}));
+  EXPECT_TRUE(ScanPeople(*store_, "acme", "dora").empty());
+  EXPECT_TRUE(ScanPeople(*store_, "acme", "zz").empty());
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesPagesWithoutGapsOrRepeats) {
+  const std::vector<std::string> ids = {"a",  "a-1", "a.1", "a0", "a1",
+                                        "ab", "b",   "b_",  "c"};
+  for (const std::string& id : ids) AddPerson({"acme", id}, 1);
+  // Pages of two, each starting after the last id of the page before.
+  std::vector<std::string> all;
+  std::string last;
+  for (int page = 0; page < 20; ++page) {
+    std::vector<std::string> got;
+    ASSERT_OK(store_->ScanProfiles("acme", last, [&](const StoredProfile& r) {
+      const std::string& name = r.profile().name();
+      got.push_back(name.substr(name.rfind('/') + 1));
+      return got.size() < 2;
+    }));
+    if (got.empty()) break;
+    all.insert(all.end(), got.begin(), got.end());
+    last = got.back();
+  }
+  std::vector<std::string> sorted_all = all;
+  std::sort(sorted_all.begin(), sorted_all.end());
+  EXPECT_EQ(sorted_all, ids);  // every id exactly once
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesStopsWhenVisitorReturnsFalse) {
+  for (const char* id : {"ann", "bob", "carl"}) AddPerson({"acme", id}, 2);
+  std::vector<std::string> seen;
+  ASSERT_OK(store_->ScanProfiles("acme", "", [&](const StoredProfile& r) {
+    seen.push_back(r.profile().name());
+    return false;
+  }));
+  EXPECT_EQ(seen, std::vector<std::string>{"organizations/acme/people/ann"});
+}
+
+TEST_F(RocksDbStoreTest, ScanProfilesOfOrganisationWithPrefixName) {
+  AddPerson({"org", "ann"}, 1);
+  AddPerson({"org2", "bob"}, 1);
+  AddPerson({"org.x", "carl"}, 1);
+  EXPECT_EQ(ScanPeople(*store_, "org"), std::vector<std::string>{"ann"});
+  EXPECT_EQ(ScanPeople(*store_, "org2"), std::vector<std::string>{"bob"});
+  EXPECT_EQ(ScanPeople(*store_, "org.x"), std::vector<std::string>{"carl"});
+}
+
+TEST_F(RocksDbStoreTest, ScanAssessmentsInOrderOfId) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  for (const char* id : {"b", "a10", "a2", "a1", "A"}) {
+    ASSERT_OK(store_->AppendAssessment(ann, id, MakeAssessment("r", 1),
+                                       MakeProfile(ann, 1)));
+  }
+  AddPerson({"acme", "ann2"}, 2);
+  AddPerson({"acme", "ann.b"}, 2);
+  // Byte order: 'A' < 'a'; "a1" < "a10" < "a2" < "b".
+  EXPECT_EQ(ScanAssessmentIds(*store_, ann),
+            (std::vector<std::string>{"A", "a1", "a10", "a2", "b"}));
+}
+
+TEST_F(RocksDbStoreTest, ScanAssessmentsStartsAfterTheGivenId) {
+  const PersonName ann{"acme", "ann"};
+  AddPerson(ann, 4);  // a1..a4
+  EXPECT_EQ(ScanAssessmentIds(*store_, ann, "a2"),
+            (std::vector<std::string>{"a3", "a4"}));
+  EXPECT_EQ(ScanAssessmentIds(*store_, ann, "a"),
+            (std::vector<std::string>{"a1", "a2", "a3", "a4"}));
+  EXPECT_EQ(ScanAssessmentIds(*store_, ann, "a25"),
+            (std::vector<std::string>{"a3", "a4"}));
+  EXPECT_TRUE(ScanAssessmentIds(*store_, ann, "a4").empty());
+}
+
+TEST_F(RocksDbStoreTest, ScanAssessmentsStopsWhenVisitorReturnsFalse) {
+  const PersonName ann{"acme", "ann"};
+  AddPerson(ann, 4);
+  std::vector<std::string> seen;
+  ASSERT_OK(store_->ScanAssessments(
+      ann, "a1", [&](absl::string_view id, const v1::Assessment& a) {
+        seen.emplace_back(id);
+        EXPECT_EQ(a.ratings(0).level(), 2);  // a2 was rated 2
+        return false;
+      }));
+  EXPECT_EQ(seen, std::vector<std::string>{"a2"});
+}
+
+TEST_F(RocksDbStoreTest, ScanAssessmentsOfPersonWithoutAny) {
+  EXPECT_TRUE(ScanAssessmentIds(*store_, {"acme", "nobody"}).empty());
+}
+
+TEST_F(RocksDbStoreTest, DataSurvivesReopen) {
+  AddPerson({"acme", "ann"}, 2);
+  AddPerson({"acme", "bob"}, 1);
+  Reopen();
+  EXPECT_EQ(ScanPeople(*store_, "acme"),
+            (std::vector<std::string>{"ann", "bob"}));
+  EXPECT_EQ(ScanAssessmentIds(*store_, {"acme", "ann"}),
+            (std::vector<std::string>{"a1", "a2"}));
+  ASSERT_OK_AND_ASSIGN(StoredProfile ann, store_->GetProfile({"acme", "ann"}));
+  EXPECT_EQ(ann.revision(), 3);  // 1 + the second assessment
+  ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
+  EXPECT_FALSE(empty);
+}
+
+TEST_F(RocksDbStoreTest, SecondOpenOfAnOpenDatabaseFails) {
+  absl::StatusOr<std::unique_ptr<RocksDbStore>> second =
+      RocksDbStore::Open(path_);
+  EXPECT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable)
+      << second.status();
+}
+
+// Writes `key` = `value` with plain RocksDB into the database in `path`.
+void WriteRaw(const std::string& path, const std::string& key,
+              const std::string& value) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  s = db->Put(write, key, value);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  s = db->Close();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST(RocksDbStoreOpenTest, RefusesNewerSchemaVersion) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  WriteRaw(path, "meta/schema_version", std::to_string(kSchemaVersion + 1));
+  EXPECT_TRUE(HasStatus(RocksDbStore::Open(path),
+                        absl::StatusCode::kFailedPrecondition,
+                        "schema version"));
+}
+
+TEST(RocksDbStoreOpenTest, RefusesOlderSchemaVersion) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  WriteRaw(path, "meta/schema_version", "0");
+  EXPECT_TRUE(HasStatus(RocksDbStore::Open(path),
+                        absl::StatusCode::kFailedPrecondition,
+                        "schema version 0"));
+}
+
+TEST(RocksDbStoreOpenTest, RefusedDatabaseIsLeftUnchanged) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  WriteRaw(path, "meta/schema_version", "7");
+  EXPECT_FALSE(RocksDbStore::Open(path).ok());
+  // The refused store released the database, and did not rewrite the
+  // version: a second attempt is refused the same way.
+  EXPECT_TRUE(HasStatus(RocksDbStore::Open(path),
+                        absl::StatusCode::kFailedPrecondition,
+                        "schema version 7"));
+}
+
+TEST(RocksDbStoreOpenTest, UnreadableSchemaVersionIsDataLoss) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  WriteRaw(path, "meta/schema_version", "one");
+  EXPECT_EQ(RocksDbStore::Open(path).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(RocksDbStoreOpenTest, AcceptsDatabaseOfCurrentSchemaVersion) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  WriteRaw(path, "meta/schema_version", std::to_string(kSchemaVersion));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RocksDbStore> store,
+                       RocksDbStore::Open(path));
+  ASSERT_OK_AND_ASSIGN(bool empty, store->IsEmpty());
+  EXPECT_TRUE(empty);
+}
+
+TEST(RocksDbStoreOpenTest, UnparsableProfileRecordIsDataLoss) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  {
+    std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+  }
+  // Key layout from rocksdb_store.h: o/{org}/p/{person}!. Three 0xFF
+  // bytes are an unterminated varint tag: not a parsable message.
+  WriteRaw(path, "o/acme/p/ann!", std::string("\xff\xff\xff", 3));
+  std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetProfile({"acme", "ann"}).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      store->ScanProfiles("acme", "", [](const StoredProfile&) { return true; })
+          .code(),
+      absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace vakwijzer::storage
