@@ -238,11 +238,19 @@ def render(fid, people, assessments):
                 f"    track: {quote(p['track'])}",
                 f"    target_stage: {quote(p['stage'])}"]
         out += [f"    teams: {quote(t)}" for t in p["teams"]]
+        attributes = dict(p["attributes"])
+        languages = attributes.pop("language").split(",")
+        region = attributes.pop("region")
         out += [f"    role: {quote(p['role'])}"] + [
             f"    attributes {{ key: {quote(k)} value: {quote(v)} }}"
-            for k, v in sorted(p["attributes"].items())]
-        out += [f"    mentoring_capacity: {p['mentoring']}",
-                f"    caseload_capacity: {p['caseload']}", "  }"]
+            for k, v in sorted(attributes.items())]
+        out += [f"    languages: {quote(lang)}" for lang in languages]
+        # Some room left on most caseloads, none on a few.
+        current = max(0, p["caseload"] - (int(p["id"][3:]) * 7) % 11)
+        out += [f"    region: {quote(region)}",
+                f"    mentoring_capacity: {p['mentoring']}",
+                f"    caseload_capacity: {p['caseload']}",
+                f"    current_caseload: {current}", "  }"]
         for a in assessments[p["id"]]:
             rater = [f"    rater: {quote(a['rater'])}"] if a["rater"] else []
             out += ["  assessments {",

@@ -64,7 +64,11 @@ class ProfileStore {
                                        absl::string_view start_after,
                                        const AssessmentVisitor& visit) = 0;
 
-  // Whether any organisation has any profile (false on a new store).
+  // Erases everything of the organisation (profiles, assessments,
+  // catalogue) in one batch.
+  virtual absl::Status DeleteOrganization(absl::string_view org) = 0;
+
+  // Whether the store holds no organisation data at all (a new store).
   virtual absl::StatusOr<bool> IsEmpty() = 0;
 };
 

@@ -13,8 +13,9 @@ namespace {
 constexpr char kSchemaKey[] = "meta/schema_version";
 constexpr char kOrgRoot[] = "o/";
 
+// '!' sorts below every id character, so people scan in order of id.
 std::string PersonPrefix(const PersonName& name) {
-  return absl::StrCat("o/", name.org, "/p/", name.person, "/");
+  return absl::StrCat("o/", name.org, "/p/", name.person, "!");
 }
 std::string PeoplePrefix(absl::string_view org) {
   return absl::StrCat("o/", org, "/p/");
@@ -22,12 +23,19 @@ std::string PeoplePrefix(absl::string_view org) {
 std::string AssessmentPrefix(const PersonName& name) {
   return absl::StrCat(PersonPrefix(name), "a/");
 }
-// The first key after every key that starts with `prefix` ending in '/':
-// '0' follows '/' in ASCII.
+// The first key after every key that starts with `prefix`, whose last
+// character is '/' or '!'.
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
-  end.back() = '0';
+  end.back() = static_cast<char>(end.back() + 1);
   return end;
+}
+
+std::string ItemPrefix(absl::string_view org, CatalogKind kind) {
+  const char* letter = kind == CatalogKind::kModule ? "m"
+                       : kind == CatalogKind::kRole ? "r"
+                                                    : "c";
+  return absl::StrCat("o/", org, "/", letter, "/");
 }
 
 absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
@@ -175,25 +183,25 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
   rocksdb::Slice upper(end);
   options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-  // Every person's keys lie in [prefix + person + "/", prefix + person +
-  // "0"): seeking past that skips the person's assessments.
+  // Every person's keys lie in [prefix + person + "!", prefix + person +
+  // "\""): seeking to the end of that skips the person's assessments.
   it->Seek(start_after.empty() ? prefix
-                               : absl::StrCat(prefix, start_after, "0"));
+                               : absl::StrCat(prefix, start_after, "\""));
   while (it->Valid()) {
     rocksdb::Slice key = it->key();
     absl::string_view rest(key.data() + prefix.size(),
                            key.size() - prefix.size());
-    size_t slash = rest.find('/');
-    if (slash == absl::string_view::npos) {
+    size_t bang = rest.find('!');
+    if (bang == absl::string_view::npos) {
       return absl::DataLossError(
           absl::StrCat("unexpected key ", key.ToString()));
     }
-    if (slash + 1 == rest.size()) {  // the profile record itself
+    if (bang + 1 == rest.size()) {  // the profile record itself
       absl::StatusOr<StoredProfile> record = ParseProfile(key, it->value());
       if (!record.ok()) return record.status();
       if (!visit(*record)) return absl::OkStatus();
     }
-    it->Seek(absl::StrCat(prefix, rest.substr(0, slash), "0"));
+    it->Seek(absl::StrCat(prefix, rest.substr(0, bang), "\""));
   }
   return FromRocksDb(it->status());
 }
@@ -227,6 +235,13 @@ absl::Status RocksDbStore::ScanAssessments(const PersonName& name,
   return FromRocksDb(it->status());
 }
 
+absl::Status RocksDbStore::DeleteOrganization(absl::string_view org) {
+  std::string prefix = absl::StrCat(kOrgRoot, org, "/");
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  return Write(&batch);
+}
+
 absl::StatusOr<bool> RocksDbStore::IsEmpty() {
   rocksdb::ReadOptions options;
   std::string end = PrefixEnd(kOrgRoot);
@@ -236,6 +251,73 @@ absl::StatusOr<bool> RocksDbStore::IsEmpty() {
   it->Seek(kOrgRoot);
   if (!it->status().ok()) return FromRocksDb(it->status());
   return !it->Valid();
+}
+
+absl::StatusOr<std::string> RocksDbStore::GetItem(absl::string_view org,
+                                                  CatalogKind kind,
+                                                  absl::string_view id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
+                               absl::StrCat(ItemPrefix(org, kind), id), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("name: no such item \"", id, "\""));
+  }
+  if (!s.ok()) return FromRocksDb(s);
+  return value;
+}
+
+absl::Status RocksDbStore::PutItem(absl::string_view org, CatalogKind kind,
+                                   absl::string_view id,
+                                   const std::string& value) {
+  rocksdb::WriteBatch batch;
+  batch.Put(absl::StrCat(ItemPrefix(org, kind), id), value);
+  return Write(&batch);
+}
+
+absl::Status RocksDbStore::DeleteItem(absl::string_view org, CatalogKind kind,
+                                      absl::string_view id) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(absl::StrCat(ItemPrefix(org, kind), id));
+  return Write(&batch);
+}
+
+absl::Status RocksDbStore::ScanItems(absl::string_view org, CatalogKind kind,
+                                     absl::string_view start_after,
+                                     const ItemVisitor& visit) {
+  const std::string prefix = ItemPrefix(org, kind);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  std::string after = absl::StrCat(prefix, start_after);
+  it->Seek(after);
+  if (!start_after.empty() && it->Valid() && it->key() == rocksdb::Slice(after)) {
+    it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
+    absl::string_view id(it->key().data() + prefix.size(),
+                         it->key().size() - prefix.size());
+    if (!visit(id, it->value().ToString())) return absl::OkStatus();
+  }
+  return FromRocksDb(it->status());
+}
+
+absl::Status RocksDbStore::ScanOrganizations(
+    const std::function<void(absl::string_view org)>& visit) {
+  rocksdb::ReadOptions options;
+  std::string end = PrefixEnd(kOrgRoot);
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  it->Seek(kOrgRoot);
+  while (it->Valid()) {
+    absl::string_view rest(it->key().data() + 2, it->key().size() - 2);
+    absl::string_view org = rest.substr(0, rest.find('/'));
+    visit(org);
+    it->Seek(PrefixEnd(absl::StrCat(kOrgRoot, org, "/")));
+  }
+  return FromRocksDb(it->status());
 }
 
 }  // namespace vakwijzer::storage

@@ -1,7 +1,9 @@
 // vakwijzer: command-line client of the Vakwijzer gRPC API.
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "vakwijzer/v1/import.pb.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of vakwijzerd");
@@ -42,6 +46,9 @@ ABSL_FLAG(std::string, rater, "", "assess: pseudonymous id of the rater");
 ABSL_FLAG(std::string, assessment_id, "",
           "assess: id that makes it idempotent");
 ABSL_FLAG(std::string, evidence, "", "assess: evidence note for every rating");
+// Matching.
+ABSL_FLAG(std::vector<std::string>, param, {},
+          "match: matcher parameters NAME=VALUE (repeat or comma-separate)");
 // Gap reports.
 ABSL_FLAG(std::string, policy, "",
           "gaps: weighted, latest, highest, lowest or decaying");
@@ -79,8 +86,23 @@ Gap reports
   gaps ORG PERSON [--policy=weighted|latest|highest|lowest|decaying]
                   [--half_life_days=N] [--top=N] [--all]
 
+Catalogue (KIND is modules, roles or cases)
+  KIND list ORG | KIND get ORG ID | KIND delete ORG ID [--etag=..]
+  catalog load FILE          create every item of a text-format
+                             vakwijzer.v1.CatalogBundle (data/demo/catalog.textproto)
+
+Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
+  matchers                             list matchers and their parameters
+  match ORG MATCHER SUBJECT [--param=NAME=VALUE,...] [--page_size=N]
+  training ORG PERSON [--param=budget_hours=24,...]   = match ORG training people/PERSON
+  mentors ORG PERSON                                  = match ORG mentor people/PERSON
+  rolefit ORG SUBJECT                                 = match ORG role-fit SUBJECT
+  staff ORG CASE                                      = match ORG case-staffing cases/CASE
+
 Example
   vakwijzer gaps demo sw-001
+  vakwijzer training demo sw-001 --param=budget_hours=24
+  vakwijzer staff demo crisis-huisuitzetting
   vakwijzer assess demo sw-001 --rater_role=self hbo-6.1-1=3 hbo-6.1-2=2
 
 Exit status: 0 on success, 2 on a usage error, otherwise 10 + the gRPC
@@ -208,7 +230,9 @@ class Client {
  public:
   explicit Client(std::shared_ptr<grpc::Channel> channel)
       : frameworks_(v1::FrameworkService::NewStub(channel)),
-        profiles_(v1::ProfileService::NewStub(channel)) {}
+        profiles_(v1::ProfileService::NewStub(channel)),
+        catalog_(v1::CatalogService::NewStub(channel)),
+        match_(v1::MatchService::NewStub(channel)) {}
 
   void Run(const std::vector<std::string>& args) {
     const std::string& cmd = args[0];
@@ -219,6 +243,21 @@ class Client {
     if (cmd == "assess") return Assess(rest);
     if (cmd == "assessments") return Assessments(rest);
     if (cmd == "gaps") return Gaps(rest);
+    if (cmd == "modules" || cmd == "roles" || cmd == "cases") {
+      return Catalog(cmd, rest);
+    }
+    if (cmd == "catalog") return LoadCatalog(rest);
+    if (cmd == "matchers") return ListMatchers();
+    if (cmd == "match") return Match(rest);
+    static const std::map<std::string, std::pair<std::string, std::string>>
+        kShortcuts = {{"training", {"training", "people/"}},
+                      {"mentors", {"mentor", "people/"}},
+                      {"rolefit", {"role-fit", ""}},
+                      {"staff", {"case-staffing", "cases/"}}};
+    if (auto it = kShortcuts.find(cmd); it != kShortcuts.end()) {
+      Need(rest, 2, (cmd + " ORG SUBJECT").c_str());
+      return Match({rest[0], it->second.first, it->second.second + rest[1]});
+    }
     throw UsageError(absl::StrCat("unknown command \"", cmd, "\""));
   }
 
@@ -465,8 +504,240 @@ class Client {
     }
   }
 
+  // KIND list|get|delete for modules, roles and cases.
+  void Catalog(const std::string& kind, const std::vector<std::string>& args) {
+    if (args.size() < 2) {
+      throw UsageError(
+          absl::StrCat("usage: ", kind, " list|get|delete ORG [ID]"));
+    }
+    const std::string& sub = args[0];
+    const std::string parent = absl::StrCat("organizations/", args[1]);
+    const bool json = absl::GetFlag(FLAGS_json);
+    if (sub == "list") {
+      Need(args, 2, "KIND list ORG");
+      v1::ListCatalogRequest request;
+      request.set_parent(parent);
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      do {
+        std::string token;
+        auto row = [&](const std::string& name, const std::string& title,
+                       const std::string& extra) {
+          if (!json) {
+            std::cout << absl::StrFormat("%-32s %-56s %s\n",
+                                         name.substr(name.rfind('/') + 1),
+                                         Clip(title, 56), extra);
+          }
+        };
+        if (kind == "modules") {
+          v1::ListModulesResponse r;
+          Check(catalog_->ListModules(Context().get(), request, &r));
+          if (json) std::cout << Json(r);
+          for (const auto& m : r.modules()) {
+            row(m.name(), m.title(),
+                absl::StrFormat("%5.1f h  € %7.2f  %s", m.hours(), m.cost(),
+                                m.format()));
+          }
+          token = r.next_page_token();
+        } else if (kind == "roles") {
+          v1::ListRolesResponse r;
+          Check(catalog_->ListRoles(Context().get(), request, &r));
+          if (json) std::cout << Json(r);
+          for (const auto& role : r.roles()) {
+            row(role.name(), role.title(),
+                absl::StrCat(role.requirements_size(), " requirements"));
+          }
+          token = r.next_page_token();
+        } else {
+          v1::ListCasesResponse r;
+          Check(catalog_->ListCases(Context().get(), request, &r));
+          if (json) std::cout << Json(r);
+          for (const auto& c : r.cases()) {
+            row(c.name(), c.title(),
+                absl::StrCat(v1::Vaarwater_Name(c.vaarwater()), ", workload ",
+                             c.workload()));
+          }
+          token = r.next_page_token();
+        }
+        request.set_page_token(token);
+      } while (!request.page_token().empty());
+      return;
+    }
+    Need(args, 3, "KIND get|delete ORG ID");
+    const std::string name = absl::StrCat(parent, "/", kind, "/", args[2]);
+    if (sub == "delete") {
+      v1::DeleteCatalogItemRequest request;
+      request.set_name(name);
+      request.set_etag(absl::GetFlag(FLAGS_etag));
+      google::protobuf::Empty empty;
+      grpc::Status status =
+          kind == "modules"
+              ? catalog_->DeleteModule(Context().get(), request, &empty)
+          : kind == "roles"
+              ? catalog_->DeleteRole(Context().get(), request, &empty)
+              : catalog_->DeleteCase(Context().get(), request, &empty);
+      Check(status);
+      std::cout << "deleted " << name << "\n";
+      return;
+    }
+    if (sub != "get")
+      throw UsageError(absl::StrCat("unknown subcommand ", kind, " ", sub));
+    v1::GetCatalogItemRequest request;
+    request.set_name(name);
+    std::unique_ptr<google::protobuf::Message> item;
+    if (kind == "modules") {
+      auto m = std::make_unique<v1::TrainingModule>();
+      Check(catalog_->GetModule(Context().get(), request, m.get()));
+      item = std::move(m);
+    } else if (kind == "roles") {
+      auto r = std::make_unique<v1::Role>();
+      Check(catalog_->GetRole(Context().get(), request, r.get()));
+      item = std::move(r);
+    } else {
+      auto c = std::make_unique<v1::ClientCase>();
+      Check(catalog_->GetCase(Context().get(), request, c.get()));
+      item = std::move(c);
+    }
+    if (json) {
+      std::cout << Json(*item);
+    } else {
+      std::string text;
+      google::protobuf::TextFormat::Printer printer;
+      printer.SetUseUtf8StringEscaping(true);
+      printer.PrintToString(*item, &text);
+      std::cout << text;
+    }
+  }
+
+  void LoadCatalog(const std::vector<std::string>& args) {
+    if (args.size() != 2 || args[0] != "load") {
+      throw UsageError("usage: catalog load FILE");
+    }
+    std::ifstream in(args[1]);
+    if (!in) throw UsageError(absl::StrCat("cannot open ", args[1]));
+    std::stringstream text;
+    text << in.rdbuf();
+    v1::CatalogBundle bundle;
+    if (!google::protobuf::TextFormat::ParseFromString(text.str(), &bundle)) {
+      throw UsageError(absl::StrCat(
+          args[1], " is not a text-format vakwijzer.v1.CatalogBundle"));
+    }
+    const std::string parent =
+        absl::StrCat("organizations/", bundle.organization());
+    for (const auto& m : bundle.modules()) {
+      v1::CreateModuleRequest r;
+      r.set_parent(parent);
+      r.set_module_id(m.id());
+      *r.mutable_module() = m.module();
+      v1::TrainingModule out;
+      Check(catalog_->CreateModule(Context().get(), r, &out));
+    }
+    for (const auto& role : bundle.roles()) {
+      v1::CreateRoleRequest r;
+      r.set_parent(parent);
+      r.set_role_id(role.id());
+      *r.mutable_role() = role.role();
+      v1::Role out;
+      Check(catalog_->CreateRole(Context().get(), r, &out));
+    }
+    for (const auto& c : bundle.cases()) {
+      v1::CreateCaseRequest r;
+      r.set_parent(parent);
+      r.set_case_id(c.id());
+      *r.mutable_case_() = c.case_();
+      v1::ClientCase out;
+      Check(catalog_->CreateCase(Context().get(), r, &out));
+    }
+    std::cout << "created " << bundle.modules_size() << " modules, "
+              << bundle.roles_size() << " roles, " << bundle.cases_size()
+              << " cases in " << parent << "\n";
+  }
+
+  void ListMatchers() {
+    v1::ListMatchersResponse r;
+    Check(match_->ListMatchers(Context().get(), v1::ListMatchersRequest(), &r));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(r);
+      return;
+    }
+    for (const v1::MatcherInfo& m : r.matchers()) {
+      std::cout << m.name() << " " << m.version()
+                << (m.external() ? " (plugin " + m.source() + ")" : "")
+                << "  subject: " << m.subject() << "\n  " << m.description()
+                << "\n";
+      for (const v1::ParameterSpec& p : m.parameters()) {
+        std::cout << absl::StrFormat(
+            "    %-18s %-12s default %-8s %s\n", p.name(),
+            v1::ParameterSpec::Type_Name(p.type()),
+            p.default_value().empty() ? "-" : p.default_value(),
+            p.description());
+      }
+    }
+  }
+
+  void Match(const std::vector<std::string>& args) {
+    Need(args, 3, "match ORG MATCHER SUBJECT [--param=NAME=VALUE]");
+    v1::MatchRequest request;
+    request.set_parent(absl::StrCat("organizations/", args[0]));
+    request.set_matcher(args[1]);
+    request.set_subject(absl::StrCat(request.parent(), "/", args[2]));
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    for (const std::string& kv : absl::GetFlag(FLAGS_param)) {
+      std::pair<std::string, std::string> p =
+          absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      if (p.first.empty())
+        throw UsageError(absl::StrCat("\"", kv, "\" is not NAME=VALUE"));
+      (*request.mutable_parameters())[p.first] = p.second;
+    }
+    v1::MatchResponse r;
+    Check(match_->Match(Context().get(), request, &r));
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(r);
+      return;
+    }
+    std::cout << r.matcher() << " " << r.matcher_version() << " for "
+              << r.subject() << " (request " << r.request_id() << ")\n  "
+              << r.summary() << "\n\n";
+    for (const v1::MatchItem& item : r.items()) {
+      std::cout << absl::StrFormat(
+          "%3d. %-30s %8.3f  %s\n", item.rank(),
+          item.name().substr(item.name().rfind('/') + 1), item.score(),
+          Clip(item.title(), 60));
+      std::cout << "     " << item.explanation() << "\n";
+      if (!item.unmet().empty()) {
+        std::cout << "     unmet: " << absl::StrJoin(item.unmet(), "; ")
+                  << "\n";
+      }
+    }
+    if (!r.metrics().empty()) {
+      std::map<std::string, double> sorted(r.metrics().begin(),
+                                           r.metrics().end());
+      std::vector<std::string> parts;
+      for (const auto& [k, v] : sorted)
+        parts.push_back(absl::StrFormat("%s %.4g", k, v));
+      std::cout << "\n  " << absl::StrJoin(parts, ", ") << "\n";
+    }
+    if (!r.residual().empty()) {
+      std::vector<std::string> parts;
+      for (int i = 0; i < r.residual_size() && i < 8; ++i) {
+        parts.push_back(absl::StrFormat("%s %.2f", r.residual(i).key(),
+                                        r.residual(i).value()));
+      }
+      std::cout << "  left over: " << absl::StrJoin(parts, ", ")
+                << (r.residual_size() > 8
+                        ? absl::StrCat(", … (", r.residual_size(), ")")
+                        : "")
+                << "\n";
+    }
+    if (!r.excluded().empty()) {
+      std::cout << "  " << r.excluded_size() << " candidates left out, e.g. "
+                << r.excluded(0) << "\n";
+    }
+  }
+
   std::unique_ptr<v1::FrameworkService::Stub> frameworks_;
   std::unique_ptr<v1::ProfileService::Stub> profiles_;
+  std::unique_ptr<v1::CatalogService::Stub> catalog_;
+  std::unique_ptr<v1::MatchService::Stub> match_;
 };
 
 }  // namespace

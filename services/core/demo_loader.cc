@@ -1,5 +1,7 @@
 #include "services/core/demo_loader.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -15,15 +17,10 @@ absl::Status InFile(const std::string& path, absl::string_view where,
                       absl::StrCat(path, ": ", where, ": ", s.message()));
 }
 
-}  // namespace
-
-absl::StatusOr<LoadStats> LoadBundleFile(const std::string& path,
-                                         ProfileManager* manager) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  v1::ImportBundle bundle;
-  RETURN_IF_ERROR(ParseTextProto(text, path, &bundle));
+absl::Status LoadPeople(const v1::ImportBundle& bundle,
+                        const std::string& path, ProfileManager* manager,
+                        LoadStats* stats) {
   const std::string parent = OrganizationName(bundle.organization());
-  LoadStats stats;
   for (const v1::ImportPerson& person : bundle.people()) {
     v1::CreateProfileRequest create;
     create.set_parent(parent);
@@ -34,19 +31,60 @@ absl::StatusOr<LoadStats> LoadBundleFile(const std::string& path,
       return InFile(path, absl::StrCat("person ", person.id()),
                     profile.status());
     }
-    ++stats.people;
+    ++stats->people;
     for (int i = 0; i < person.assessments_size(); ++i) {
       v1::RecordAssessmentRequest record;
       record.set_parent(profile->name());
       *record.mutable_assessment() = person.assessments(i);
       absl::StatusOr<v1::Assessment> a = manager->RecordAssessment(record);
       if (!a.ok()) {
-        return InFile(
-            path, absl::StrCat("person ", person.id(), " assessments[", i, "]"),
-            a.status());
+        return InFile(path,
+                      absl::StrCat("person ", person.id(), " assessments[", i,
+                                   "]"),
+                      a.status());
       }
-      ++stats.assessments;
+      ++stats->assessments;
     }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<LoadStats> LoadBundles(const std::string& people_file,
+                                      const std::string& catalog_file,
+                                      ProfileManager* profiles,
+                                      CatalogManager* catalog,
+                                      storage::ProfileStore* store) {
+  ASSIGN_OR_RETURN(std::string people_text, ReadFile(people_file));
+  v1::ImportBundle people;
+  RETURN_IF_ERROR(ParseTextProto(people_text, people_file, &people));
+  v1::CatalogBundle items;
+  if (!catalog_file.empty()) {
+    ASSIGN_OR_RETURN(std::string catalog_text, ReadFile(catalog_file));
+    RETURN_IF_ERROR(ParseTextProto(catalog_text, catalog_file, &items));
+  }
+  RETURN_IF_ERROR(ValidateId(people.organization(),
+                             absl::StrCat(people_file, ": organization")));
+
+  LoadStats stats;
+  absl::Status status = LoadPeople(people, people_file, profiles, &stats);
+  if (status.ok() && !catalog_file.empty()) {
+    status = catalog->LoadBundle(items);
+    if (!status.ok()) status = InFile(catalog_file, "catalogue", status);
+    stats.catalog_items =
+        items.modules_size() + items.roles_size() + items.cases_size();
+  }
+  if (!status.ok()) {
+    // Leave no half-loaded organisation behind.
+    std::set<std::string> orgs = {people.organization()};
+    if (!items.organization().empty()) orgs.insert(items.organization());
+    for (const std::string& org : orgs) {
+      if (ValidateId(org, "organization").ok()) {
+        (void)store->DeleteOrganization(org);
+      }
+    }
+    return status;
   }
   return stats;
 }

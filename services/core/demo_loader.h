@@ -1,26 +1,33 @@
-// Loads a bundle of people and assessments (vakwijzer.v1.ImportBundle in
-// text format) through the ProfileManager, so that it is validated like any
-// request.
+// Loads bundles of people with their assessments (vakwijzer.v1.ImportBundle)
+// and of catalogue items (vakwijzer.v1.CatalogBundle), in text format,
+// through the managers, so that they are validated like any request.
 #ifndef VAKWIJZER_SERVICES_CORE_DEMO_LOADER_H_
 #define VAKWIJZER_SERVICES_CORE_DEMO_LOADER_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/core/catalog_manager.h"
 #include "services/core/profile_manager.h"
+#include "storage/profile_store.h"
 
 namespace vakwijzer::core {
 
 struct LoadStats {
   int people = 0;
   int assessments = 0;
+  int catalog_items = 0;
 };
 
-// Reads `path` and records every person and assessment in it. Errors name
-// the file and, for parse errors, the line; for a rejected record, the
-// person and the field.
-absl::StatusOr<LoadStats> LoadBundleFile(const std::string& path,
-                                         ProfileManager* manager);
+// Records every person and assessment of `people_file` and, when
+// `catalog_file` is not empty, every item of it. All or nothing: on any
+// error the organisations of both files are erased again. Errors name the
+// file and the line (parse errors) or the person or item and the field.
+absl::StatusOr<LoadStats> LoadBundles(const std::string& people_file,
+                                      const std::string& catalog_file,
+                                      ProfileManager* profiles,
+                                      CatalogManager* catalog,
+                                      storage::ProfileStore* store);
 
 }  // namespace vakwijzer::core
 

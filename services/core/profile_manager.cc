@@ -1,5 +1,7 @@
 #include "services/core/profile_manager.h"
 
+#include <algorithm>
+#include <climits>
 #include <set>
 #include <utility>
 
@@ -9,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/core/field_checks.h"
 #include "services/core/gap_report.h"
 #include "services/core/paging.h"
 #include "services/core/profile_filter.h"
@@ -19,7 +22,6 @@ namespace {
 using google::protobuf::util::FieldMaskUtil;
 
 constexpr int kMaxDisplayName = 200;
-constexpr int kMaxTeams = 50;
 constexpr int kMaxText = 100;
 constexpr int kMaxAttributes = 50;
 constexpr int kMaxAttributeValue = 500;
@@ -27,57 +29,13 @@ constexpr int kMaxCapacity = 10000;
 
 // Fields a client may set; the rest of Profile is output only.
 const std::set<std::string>& MutableFields() {
-  static const auto* fields = new std::set<std::string>{"display_name",
-                                                        "framework",
-                                                        "track",
-                                                        "target_stage",
-                                                        "teams",
-                                                        "role",
-                                                        "attributes",
-                                                        "mentoring_capacity",
-                                                        "caseload_capacity"};
+  static const auto* fields = new std::set<std::string>{
+      "display_name",       "framework",         "track",
+      "target_stage",       "teams",             "role",
+      "attributes",         "mentoring_capacity", "caseload_capacity",
+      "languages",          "region",            "current_caseload",
+      "completed_modules"};
   return *fields;
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(t));
-  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(ts.seconds())) /
-                                    absl::Nanoseconds(1)));
-  return ts;
-}
-
-// Within 0001-01-01 .. 9999-12-31, as google.protobuf.Timestamp requires.
-bool IsValidTimestamp(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() >= -62135596800 && ts.seconds() <= 253402300799 &&
-         ts.nanos() >= 0 && ts.nanos() <= 999999999;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-bool HasControlChar(absl::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
-absl::Status CheckText(absl::string_view value, absl::string_view field,
-                       int max_length, bool required) {
-  if (required && value.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
-  }
-  if (static_cast<int>(value.size()) > max_length) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": longer than ", max_length, " bytes"));
-  }
-  if (HasControlChar(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": contains a control character"));
-  }
-  return absl::OkStatus();
 }
 
 std::string Etag(const storage::StoredProfile& record) {
@@ -109,11 +67,13 @@ absl::Status CheckEtag(absl::string_view given,
 ProfileManager::ProfileManager(const FrameworkRegistry* frameworks,
                                storage::ProfileStore* store,
                                ProfileManagerOptions options,
-                               std::function<absl::Time()> clock)
+                               std::function<absl::Time()> clock,
+                               SnapshotCache* cache)
     : frameworks_(frameworks),
       store_(store),
       options_(std::move(options)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      cache_(cache) {}
 
 absl::Mutex& ProfileManager::LockFor(const PersonName& name) {
   return locks_[absl::HashOf(name.org, name.person) % locks_.size()];
@@ -159,19 +119,7 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
         absl::StrCat("profile.target_stage: \"", p->target_stage(),
                      "\" is not a stage of ", p->framework()));
   }
-  if (p->teams_size() > kMaxTeams) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("profile.teams: more than ", kMaxTeams, " teams"));
-  }
-  std::set<std::string> teams;
-  for (int i = 0; i < p->teams_size(); ++i) {
-    std::string field = absl::StrCat("profile.teams[", i, "]");
-    RETURN_IF_ERROR(CheckText(p->teams(i), field, kMaxText, true));
-    if (!teams.insert(p->teams(i)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": duplicate team \"", p->teams(i), "\""));
-    }
-  }
+  RETURN_IF_ERROR(CheckDistinct(p->teams(), "profile.teams", kMaxText));
   RETURN_IF_ERROR(CheckText(p->role(), "profile.role", kMaxText, false));
   if (p->attributes_size() > kMaxAttributes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -182,9 +130,18 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
     RETURN_IF_ERROR(ValidateId(key, field));
     RETURN_IF_ERROR(CheckText(value, field, kMaxAttributeValue, false));
   }
+  RETURN_IF_ERROR(CheckDistinct(p->languages(), "profile.languages",
+                                /*max_length=*/35));
+  RETURN_IF_ERROR(CheckText(p->region(), "profile.region", kMaxText, false));
+  for (int i = 0; i < p->completed_modules_size(); ++i) {
+    RETURN_IF_ERROR(ValidateId(p->completed_modules(i),
+                               absl::StrCat("profile.completed_modules[", i,
+                                            "]")));
+  }
   const std::pair<const char*, int> capacities[] = {
       {"profile.mentoring_capacity", p->mentoring_capacity()},
-      {"profile.caseload_capacity", p->caseload_capacity()}};
+      {"profile.caseload_capacity", p->caseload_capacity()},
+      {"profile.current_caseload", p->current_caseload()}};
   for (const auto& [field, value] : capacities) {
     if (value < 0 || value > kMaxCapacity) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -225,6 +182,7 @@ absl::StatusOr<v1::Profile> ProfileManager::CreateProfile(
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
   RETURN_IF_ERROR(store_->PutProfile(name, record));
+  if (cache_) cache_->PutPerson(name.org, record);
   return Output(record);
 }
 
@@ -265,6 +223,7 @@ absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
   *record.mutable_profile() = std::move(updated);
   record.set_revision(record.revision() + 1);
   RETURN_IF_ERROR(store_->PutProfile(name, record));
+  if (cache_) cache_->PutPerson(name.org, record);
   return Output(record);
 }
 
@@ -274,7 +233,9 @@ absl::Status ProfileManager::DeleteProfile(
   absl::MutexLock lock(&LockFor(name));
   ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
   RETURN_IF_ERROR(CheckEtag(request.etag(), record));
-  return store_->DeleteProfile(name);
+  RETURN_IF_ERROR(store_->DeleteProfile(name));
+  if (cache_) cache_->ErasePerson(name.org, name.person);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListProfilesResponse> ProfileManager::ListProfiles(
@@ -420,7 +381,8 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
                        fw->min_level(), "..", fw->max_level()));
     }
     RETURN_IF_ERROR(CheckText(r.evidence(), absl::StrCat(field, ".evidence"),
-                              options_.max_evidence_length, false));
+                              options_.max_evidence_length, false,
+                              /*multiline=*/true));
   }
 
   std::string id = request.assessment_id();
@@ -451,9 +413,20 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   for (auto& [indicator, level] : AggregateLevels(history, derive)) {
     *record.add_levels() = std::move(level);
   }
+  // Framework order, as records.proto promises; indicators the framework
+  // lacks (the profile changed framework) last, by id.
+  auto ordinal = [fw](const v1::IndicatorLevel& l) {
+    const IndicatorRef* ref = fw->FindIndicator(l.indicator());
+    return std::make_pair(ref ? ref->ordinal : INT_MAX, l.indicator());
+  };
+  std::sort(record.mutable_levels()->begin(), record.mutable_levels()->end(),
+            [&](const v1::IndicatorLevel& a, const v1::IndicatorLevel& b) {
+              return ordinal(a) < ordinal(b);
+            });
   record.mutable_profile()->set_assessment_count(
       record.profile().assessment_count() + 1);
   RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record));
+  if (cache_) cache_->PutPerson(name.org, record);
   return a;
 }
 

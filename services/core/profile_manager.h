@@ -15,6 +15,7 @@
 #include "common/names.h"
 #include "services/core/aggregation.h"
 #include "services/core/framework_registry.h"
+#include "services/core/snapshot_cache.h"
 #include "storage/profile_store.h"
 #include "vakwijzer/v1/service.pb.h"
 
@@ -39,10 +40,13 @@ struct ProfileManagerOptions {
 // anything; an error names the offending request field.
 class ProfileManager {
  public:
-  // `frameworks` and `store` must outlive the manager.
+  // `frameworks`, `store` and `cache` must outlive the manager. Every
+  // acknowledged write is applied to `cache` (when not null) before it
+  // returns.
   ProfileManager(const FrameworkRegistry* frameworks,
                  storage::ProfileStore* store, ProfileManagerOptions options,
-                 std::function<absl::Time()> clock = absl::Now);
+                 std::function<absl::Time()> clock = absl::Now,
+                 SnapshotCache* cache = nullptr);
 
   absl::StatusOr<v1::Profile> CreateProfile(
       const v1::CreateProfileRequest& request);
@@ -62,7 +66,7 @@ class ProfileManager {
  private:
   absl::Mutex& LockFor(const PersonName& name);
   // Fills defaults of `profile` and checks every field against its
-  // framework; `field` prefixes error messages.
+  // framework.
   absl::Status NormalizeProfile(v1::Profile* profile) const;
   absl::StatusOr<std::vector<v1::Assessment>> LoadAssessments(
       const PersonName& name);
@@ -72,6 +76,7 @@ class ProfileManager {
   storage::ProfileStore* store_;
   const ProfileManagerOptions options_;
   const std::function<absl::Time()> clock_;
+  SnapshotCache* const cache_;
   std::array<absl::Mutex, 64> locks_;
 };
 

@@ -1,21 +1,8 @@
 #include "services/grpc/profile_service.h"
 
-#include <utility>
-
 #include "services/grpc/status_util.h"
 
 namespace vakwijzer::grpc_api {
-namespace {
-
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status ProfileServiceImpl::CreateProfile(
     grpc::ServerContext*, const v1::CreateProfileRequest* request,
     v1::Profile* response) {

@@ -3,15 +3,23 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_SERVER_H_
 #define VAKWIJZER_SERVICES_GRPC_SERVER_H_
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "plugins/api/matcher.h"
+#include "services/core/catalog_manager.h"
 #include "services/core/framework_registry.h"
+#include "services/core/match_manager.h"
 #include "services/core/profile_manager.h"
+#include "services/core/snapshot_cache.h"
+#include "services/grpc/catalog_service.h"
 #include "services/grpc/framework_service.h"
+#include "services/grpc/match_service.h"
 #include "services/grpc/profile_service.h"
 #include "storage/rocksdb_store.h"
 
@@ -24,6 +32,14 @@ struct ServerOptions {
   std::string framework_dir = VAKWIJZER_DATA_DIR "/frameworks";
   // Loaded into a new, empty database; empty for none.
   std::string demo_file = VAKWIJZER_DATA_DIR "/demo/demo.textproto";
+  // The demo organisation's catalogue, loaded with demo_file.
+  std::string demo_catalog_file = VAKWIJZER_DATA_DIR "/demo/catalog.textproto";
+  // Matchers to serve; empty for all.
+  std::vector<std::string> enabled_matchers;
+  // Default parameter values per matcher name.
+  std::map<std::string, std::map<std::string, std::string>> matcher_defaults;
+  // Folder of run-time matcher plugins (*.so); empty for none.
+  std::string plugin_dir;
   int max_message_bytes = 16 << 20;
   core::ProfileManagerOptions manager;
 };
@@ -41,6 +57,8 @@ class VakwijzerServer {
   int port() const { return port_; }
   // Demo people loaded at start (0 when the database was not new).
   int demo_people_loaded() const { return demo_people_; }
+  // Problems with plugins that were skipped (the server runs without them).
+  const std::vector<std::string>& warnings() const { return warnings_; }
   grpc::Server* grpc_server() { return server_.get(); }
 
   // Reports NOT_SERVING to health checks, stops accepting calls and waits
@@ -52,9 +70,16 @@ class VakwijzerServer {
 
   std::unique_ptr<core::FrameworkRegistry> frameworks_;
   std::unique_ptr<storage::RocksDbStore> store_;
+  std::unique_ptr<core::SnapshotCache> cache_;
   std::unique_ptr<core::ProfileManager> manager_;
+  std::unique_ptr<core::CatalogManager> catalog_;
+  std::unique_ptr<plugins::MatcherRegistry> matchers_;
+  std::unique_ptr<core::MatchManager> match_;
   std::unique_ptr<FrameworkServiceImpl> framework_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
+  std::unique_ptr<CatalogServiceImpl> catalog_service_;
+  std::unique_ptr<MatchServiceImpl> match_service_;
+  std::vector<std::string> warnings_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int demo_people_ = 0;

@@ -3,10 +3,13 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
 #include "services/grpc/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -19,6 +22,16 @@ ABSL_FLAG(std::string, default_framework, "sfd-2021",
           "Framework id for profiles that name none");
 ABSL_FLAG(std::string, demo_file, VAKWIJZER_DATA_DIR "/demo/demo.textproto",
           "People and assessments loaded into a new database; empty for none");
+ABSL_FLAG(std::string, demo_catalog_file,
+          VAKWIJZER_DATA_DIR "/demo/catalog.textproto",
+          "The demo organisation's catalogue, loaded with --demo_file");
+ABSL_FLAG(std::vector<std::string>, matchers, {},
+          "Matchers to serve (comma-separated); empty for all");
+ABSL_FLAG(std::vector<std::string>, matcher_defaults, {},
+          "Default matcher parameters, MATCHER.PARAM=VALUE (comma-separated), "
+          "e.g. training.budget_hours=24,mentor.lambda=0.7");
+ABSL_FLAG(std::string, plugin_dir, "",
+          "Folder of run-time matcher plugins (*.so); empty for none");
 ABSL_FLAG(int, grace_seconds, 10,
           "On SIGINT/SIGTERM, how long calls in flight may take to finish");
 
@@ -42,11 +55,30 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.framework_dir = absl::GetFlag(FLAGS_framework_dir);
   options.demo_file = absl::GetFlag(FLAGS_demo_file);
+  options.demo_catalog_file = absl::GetFlag(FLAGS_demo_catalog_file);
   options.manager.default_framework = absl::GetFlag(FLAGS_default_framework);
+  options.enabled_matchers = absl::GetFlag(FLAGS_matchers);
+  options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
+  for (const std::string& entry : absl::GetFlag(FLAGS_matcher_defaults)) {
+    std::pair<std::string, std::string> kv =
+        absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    size_t dot = kv.first.find('.');
+    if (dot == std::string::npos || kv.second.empty()) {
+      std::cerr << "vakwijzerd: --matcher_defaults: \"" << entry
+                << "\" is not MATCHER.PARAM=VALUE" << std::endl;
+      return 2;
+    }
+    options
+        .matcher_defaults[kv.first.substr(0, dot)][kv.first.substr(dot + 1)] =
+        kv.second;
+  }
   auto server = vakwijzer::grpc_api::VakwijzerServer::Start(options);
   if (!server.ok()) {
     std::cerr << "vakwijzerd: " << server.status().message() << std::endl;
     return 1;
+  }
+  for (const std::string& warning : (*server)->warnings()) {
+    std::cerr << "vakwijzerd: warning: " << warning << std::endl;
   }
   if ((*server)->demo_people_loaded() > 0) {
     std::cout << "vakwijzerd: new database in " << options.data_dir

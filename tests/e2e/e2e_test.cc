@@ -138,6 +138,42 @@ TEST(EndToEnd, DemoGapReportThroughTheClient) {
   EXPECT_TRUE(absl::StrContains(s.log, "stopped")) << s.log;
 }
 
+TEST(EndToEnd, MatchersAnswerOnTheDemoThroughTheClient) {
+  testing::TempDir dir;
+  Server s = StartServer(dir.Sub("db"));
+  ASSERT_GT(s.port, 0) << s.log;
+
+  Result plan = Cli(s, "training demo sw-001 --param=budget_hours=24");
+  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_TRUE(absl::StrContains(plan.output,
+                                "training 1.0.0 for "
+                                "organizations/demo/people/"
+                                "sw-001"))
+      << plan.output;
+  EXPECT_TRUE(absl::StrContains(plan.output, "binding constraint"))
+      << plan.output;
+
+  Result mentors = Cli(s, "mentors demo sw-001 --page_size=2");
+  EXPECT_EQ(mentors.exit_code, 0) << mentors.output;
+  EXPECT_TRUE(absl::StrContains(mentors.output, "  1. sw-")) << mentors.output;
+  EXPECT_FALSE(absl::StrContains(mentors.output, "  3. ")) << mentors.output;
+
+  Result fit = Cli(s, "rolefit demo roles/schuldhulpverlener --json");
+  EXPECT_EQ(fit.exit_code, 0) << fit.output;
+  EXPECT_TRUE(absl::StrContains(fit.output, "\"matcher\": \"role-fit\""))
+      << fit.output;
+
+  Result staff = Cli(s, "staff demo o-dreigende-ontruiming");
+  EXPECT_EQ(staff.exit_code, 0) << staff.output;
+  EXPECT_TRUE(absl::StrContains(staff.output, "onstuimig")) << staff.output;
+
+  Result bad = Cli(s, "training demo sw-001 --param=budget_hours=-1");
+  EXPECT_EQ(bad.exit_code, 10 + 3) << bad.output;
+  EXPECT_TRUE(absl::StrContains(bad.output, "parameters[\"budget_hours\"]"))
+      << bad.output;
+  EXPECT_EQ(Stop(s, SIGTERM), 0);
+}
+
 TEST(EndToEnd, AcknowledgedWritesSurviveKillNine) {
   testing::TempDir dir;
   Server s = StartServer(dir.Sub("db"));

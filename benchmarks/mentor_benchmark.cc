@@ -1,0 +1,94 @@
+// BM_Mentor: one mentor match over generated sfd-2021 organisations.
+// Arguments: people, granularity (0 = competency, 1 = indicator), lambda·10.
+// Run: matcher_benchmarks --benchmark_filter=BM_Mentor
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "plugins/api/matcher.h"
+#include "plugins/api/params.h"
+#include "plugins/mentor/mentor_matcher.h"
+#include "services/core/framework_registry.h"
+#include "tests/test_util/synthetic_org.h"
+
+namespace vakwijzer {
+namespace {
+
+const core::FrameworkRegistry& MentorFrameworks() {
+  static const core::FrameworkRegistry* registry = [] {
+    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
+                                                         "/frameworks");
+    if (!loaded.ok()) std::abort();
+    return std::move(loaded).value().release();
+  }();
+  return *registry;
+}
+
+// One organisation per size, built once outside the timed loops.
+const plugins::OrgSnapshot& MentorOrg(int people) {
+  static auto* cache = new std::map<int, plugins::OrgSnapshot>();
+  auto it = cache->find(people);
+  if (it == cache->end()) {
+    testing::SyntheticOptions options;
+    options.people = people;
+    options.modules = 0;
+    options.seed = 42;
+    it = cache
+             ->emplace(people, testing::MakeSyntheticOrg(
+                                   *MentorFrameworks().Find("sfd-2021"),
+                                   options, "bench"))
+             .first;
+  }
+  return it->second;
+}
+
+void BM_Mentor(benchmark::State& state) {
+  const plugins::OrgSnapshot& org = MentorOrg(static_cast<int>(state.range(0)));
+  std::unique_ptr<plugins::Matcher> matcher = plugins::NewMentorMatcher();
+  v1::MatchRequest request;
+  request.set_parent("organizations/bench");
+  request.set_matcher("mentor");
+  // A mentee from the middle of the organisation.
+  request.set_subject(absl::StrCat("organizations/bench/people/",
+                                   org.people[org.people.size() / 2]->id));
+  request.set_page_size(10);
+  (*request.mutable_parameters())["granularity"] =
+      state.range(1) ? "indicator" : "competency";
+  (*request.mutable_parameters())["lambda"] =
+      absl::StrCat(state.range(2) / 10.0);
+  auto params = plugins::Params::Parse(matcher->Info().parameters(), {},
+                                       request.parameters());
+  if (!params.ok()) {
+    state.SkipWithError(std::string(params.status().message()).c_str());
+    return;
+  }
+  const std::function<bool()> cancelled = [] { return false; };
+  plugins::MatchInput input{org, MentorFrameworks(), request, *params,
+                            cancelled};
+  int64_t candidates = 0;
+  for (auto _ : state) {
+    auto response = matcher->Match(input);
+    if (!response.ok()) {
+      state.SkipWithError(std::string(response.status().message()).c_str());
+      return;
+    }
+    candidates = response->candidate_count();
+    benchmark::DoNotOptimize(response);
+  }
+  state.counters["candidates"] = static_cast<double>(candidates);
+  state.counters["people/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * org.people.size(),
+      benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_Mentor)
+    ->ArgNames({"people", "indicator", "lambda10"})
+    ->ArgsProduct({{1000, 10000, 100000}, {0, 1}, {10, 7}})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace vakwijzer

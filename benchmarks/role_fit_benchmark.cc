@@ -1,0 +1,103 @@
+// The role-fit matcher over generated sfd-2021 organisations.
+//
+// BM_RoleFitPeopleForRole/{people}: rank every person for one role (the
+// first generated role: 4 requirements, indicators or competencies).
+// Items are people screened.
+// BM_RoleFitRolesForPerson/{roles}: rank every role of the organisation for
+// one person (p000001). Items are roles screened.
+// Run: matcher_benchmarks --benchmark_filter=BM_RoleFit
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "benchmark/benchmark.h"
+#include "plugins/api/matcher.h"
+#include "plugins/api/params.h"
+#include "plugins/role_fit/role_fit_matcher.h"
+#include "services/core/framework_registry.h"
+#include "tests/test_util/synthetic_org.h"
+
+namespace vakwijzer::plugins {
+namespace {
+
+const core::FrameworkRegistry& RoleFitFrameworks() {
+  static const core::FrameworkRegistry* registry = [] {
+    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
+                                                         "/frameworks");
+    if (!loaded.ok()) std::abort();
+    return std::move(loaded).value().release();
+  }();
+  return *registry;
+}
+
+// One organisation per (people, roles), built once outside the timed loops.
+const OrgSnapshot& RoleFitOrg(int people, int roles) {
+  static auto* cache = new std::map<std::pair<int, int>, OrgSnapshot>();
+  auto key = std::make_pair(people, roles);
+  auto it = cache->find(key);
+  if (it == cache->end()) {
+    testing::SyntheticOptions options;
+    options.people = people;
+    options.roles = roles;
+    options.modules = 0;
+    options.cases = 0;
+    options.seed = 7;
+    it = cache
+             ->emplace(key, testing::MakeSyntheticOrg(
+                                *RoleFitFrameworks().Find("sfd-2021"), options,
+                                "bench"))
+             .first;
+  }
+  return it->second;
+}
+
+void RunRoleFit(benchmark::State& state, const OrgSnapshot& org,
+                const std::string& subject, int64_t items) {
+  std::unique_ptr<Matcher> matcher = NewRoleFitMatcher();
+  v1::MatchRequest request;
+  request.set_parent("organizations/bench");
+  request.set_matcher("role-fit");
+  request.set_subject(subject);
+  request.set_page_size(10);
+  auto params =
+      Params::Parse(matcher->Info().parameters(), {}, request.parameters());
+  if (!params.ok()) std::abort();
+  const std::function<bool()> cancelled = [] { return false; };
+  MatchInput input{org, RoleFitFrameworks(), request, *params, cancelled};
+  for (auto _ : state) {
+    auto response = matcher->Match(input);
+    if (!response.ok()) {
+      state.SkipWithError(response.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(response);
+  }
+  state.SetItemsProcessed(state.iterations() * items);
+}
+
+void BM_RoleFitPeopleForRole(benchmark::State& state) {
+  const int people = static_cast<int>(state.range(0));
+  const OrgSnapshot& org = RoleFitOrg(people, 5);
+  RunRoleFit(state, org, org.roles.front().name(), people);
+}
+BENCHMARK(BM_RoleFitPeopleForRole)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_RoleFitRolesForPerson(benchmark::State& state) {
+  const int roles = static_cast<int>(state.range(0));
+  const OrgSnapshot& org = RoleFitOrg(100, roles);
+  RunRoleFit(state, org, "organizations/bench/people/p000001", roles);
+}
+BENCHMARK(BM_RoleFitRolesForPerson)
+    ->Arg(200)
+    ->Arg(2000)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace vakwijzer::plugins

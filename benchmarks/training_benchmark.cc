@@ -1,0 +1,116 @@
+// The training matcher over generated sfd-2021 organisations.
+//
+// BM_TrainingGreedy/{people}/{modules}/{mode}: one plan for p000001, mode
+// 0 = greedy, 1 = auto (which is greedy here too: these catalogues leave
+// far more than exact_limit eligible modules). Items are catalogue modules
+// screened. The people count is there to show that the cost does not grow
+// with the organisation: only the subject's levels are read.
+// BM_TrainingExact/{modules}: the exact branch and bound on a catalogue
+// small enough for it (exact_limit 25).
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "plugins/api/matcher.h"
+#include "plugins/api/params.h"
+#include "plugins/training/training_matcher.h"
+#include "services/core/framework_registry.h"
+#include "tests/test_util/synthetic_org.h"
+
+namespace vakwijzer::plugins {
+namespace {
+
+const core::FrameworkRegistry& Frameworks() {
+  static const core::FrameworkRegistry* registry =
+      core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR "/frameworks")
+          .value()
+          .release();
+  return *registry;
+}
+
+// Built once per size, outside the timed loops.
+const OrgSnapshot& Org(int people, int modules) {
+  static auto* cache = new std::map<std::pair<int, int>, OrgSnapshot>();
+  auto key = std::make_pair(people, modules);
+  auto it = cache->find(key);
+  if (it == cache->end()) {
+    testing::SyntheticOptions options;
+    options.people = people;
+    options.modules = modules;
+    options.seed = 2021;
+    it = cache
+             ->emplace(key,
+                       testing::MakeSyntheticOrg(*Frameworks().Find("sfd-2021"),
+                                                 options, "bench"))
+             .first;
+  }
+  return it->second;
+}
+
+void RunPlans(benchmark::State& state, const OrgSnapshot& org,
+              const std::map<std::string, std::string>& values) {
+  static const Matcher* matcher = NewTrainingMatcher().release();
+  v1::MatchRequest request;
+  request.set_parent("organizations/bench");
+  request.set_matcher("training");
+  request.set_subject("organizations/bench/people/p000001");
+  request.set_page_size(10);
+  for (const auto& [key, value] : values) {
+    (*request.mutable_parameters())[key] = value;
+  }
+  absl::StatusOr<Params> params =
+      Params::Parse(matcher->Info().parameters(), {}, request.parameters());
+  if (!params.ok()) {
+    state.SkipWithError(params.status().ToString().c_str());
+    return;
+  }
+  const std::function<bool()> cancelled = [] { return false; };
+  MatchInput input{org, Frameworks(), request, *params, cancelled};
+  double gain = 0, candidates = 0, exact = 0;
+  for (auto _ : state) {
+    absl::StatusOr<v1::MatchResponse> response = matcher->Match(input);
+    if (!response.ok()) {
+      state.SkipWithError(response.status().ToString().c_str());
+      return;
+    }
+    gain = response->metrics().at("total_gain");
+    candidates = response->candidate_count();
+    exact = response->metrics().at("exact");
+    benchmark::DoNotOptimize(response);
+  }
+  state.SetItemsProcessed(state.iterations() *
+                          static_cast<int64_t>(org.modules.size()));
+  state.counters["candidates"] = candidates;
+  state.counters["gain"] = gain;
+  state.counters["exact"] = exact;
+}
+
+void BM_TrainingGreedy(benchmark::State& state) {
+  const OrgSnapshot& org =
+      Org(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  RunPlans(state, org,
+           {{"mode", state.range(2) == 0 ? "greedy" : "auto"},
+            {"budget_cost", "2000"}});
+}
+BENCHMARK(BM_TrainingGreedy)
+    ->ArgNames({"people", "modules", "auto"})
+    ->ArgsProduct({{5, 1000}, {200, 2000}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_TrainingExact(benchmark::State& state) {
+  const OrgSnapshot& org = Org(5, static_cast<int>(state.range(0)));
+  RunPlans(state, org,
+           {{"mode", "exact"}, {"exact_limit", "25"}, {"budget_cost", "2000"}});
+}
+BENCHMARK(BM_TrainingExact)
+    ->ArgNames({"modules"})
+    ->Arg(30)
+    ->Arg(45)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace vakwijzer::plugins

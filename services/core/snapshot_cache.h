@@ -1,0 +1,68 @@
+// The in-memory table of current levels and catalogue per organisation
+// that matchers read: built from the store at start, updated by every
+// write before the write is acknowledged, published as immutable
+// snapshots (copy on write), so a match never reads the store and never
+// sees a half-applied write.
+#ifndef VAKWIJZER_SERVICES_CORE_SNAPSHOT_CACHE_H_
+#define VAKWIJZER_SERVICES_CORE_SNAPSHOT_CACHE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "plugins/api/snapshot.h"
+#include "services/core/framework_registry.h"
+#include "storage/catalog_store.h"
+#include "storage/profile_store.h"
+#include "vakwijzer/storage/records.pb.h"
+
+namespace vakwijzer::core {
+
+class SnapshotCache {
+ public:
+  // `frameworks` must outlive the cache.
+  explicit SnapshotCache(const FrameworkRegistry* frameworks)
+      : frameworks_(frameworks) {}
+  SnapshotCache(const SnapshotCache&) = delete;
+  SnapshotCache& operator=(const SnapshotCache&) = delete;
+
+  // Reads every organisation's profiles and catalogue. Call once, before
+  // serving.
+  absl::Status LoadAll(storage::ProfileStore* profiles,
+                       storage::CatalogStore* catalog);
+
+  // The organisation as of the last acknowledged write; an empty snapshot
+  // for an organisation without data. Cheap (a shared pointer copy).
+  std::shared_ptr<const plugins::OrgSnapshot> Get(absl::string_view org) const;
+
+  // Mutations, called by the managers after the store accepted the write.
+  void PutPerson(absl::string_view org, const storage::StoredProfile& record);
+  void ErasePerson(absl::string_view org, absl::string_view person);
+  void PutModule(absl::string_view org, const v1::TrainingModule& module);
+  void PutRole(absl::string_view org, const v1::Role& role);
+  void PutCase(absl::string_view org, const v1::ClientCase& c);
+  // Erases the catalogue item with this resource name, of any kind.
+  void EraseItem(absl::string_view org, absl::string_view name);
+
+  // A person as matchers see them; nullptr when the profile's framework is
+  // not loaded.
+  std::shared_ptr<const plugins::PersonView> MakePersonView(
+      const storage::StoredProfile& record) const;
+
+ private:
+  using Mutation = std::function<void(plugins::OrgSnapshot*)>;
+  // Copies the organisation's snapshot, applies `mutate`, publishes it.
+  void Update(absl::string_view org, const Mutation& mutate);
+
+  const FrameworkRegistry* frameworks_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const plugins::OrgSnapshot>,
+           std::less<>>
+      orgs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace vakwijzer::core
+
+#endif  // VAKWIJZER_SERVICES_CORE_SNAPSHOT_CACHE_H_

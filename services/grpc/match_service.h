@@ -1,0 +1,31 @@
+#ifndef VAKWIJZER_SERVICES_GRPC_MATCH_SERVICE_H_
+#define VAKWIJZER_SERVICES_GRPC_MATCH_SERVICE_H_
+
+#include "services/core/match_manager.h"
+#include "vakwijzer/v1/service.grpc.pb.h"
+
+namespace vakwijzer::grpc_api {
+
+// MatchService over a MatchManager. Matches can take a while on a large
+// organisation, so they run on the synchronous API's thread pool and stop
+// when the call is cancelled or its deadline passes.
+class MatchServiceImpl final : public v1::MatchService::Service {
+ public:
+  // `manager` must outlive the service.
+  explicit MatchServiceImpl(const core::MatchManager* manager)
+      : manager_(manager) {}
+
+  grpc::Status ListMatchers(grpc::ServerContext* context,
+                            const v1::ListMatchersRequest* request,
+                            v1::ListMatchersResponse* response) override;
+  grpc::Status Match(grpc::ServerContext* context,
+                     const v1::MatchRequest* request,
+                     v1::MatchResponse* response) override;
+
+ private:
+  const core::MatchManager* manager_;
+};
+
+}  // namespace vakwijzer::grpc_api
+
+#endif  // VAKWIJZER_SERVICES_GRPC_MATCH_SERVICE_H_
