@@ -20,22 +20,7 @@
 namespace vakwijzer::storage {
 namespace {
 
-// Whether `result` failed with `code` and a message containing `substr`.
-// (Used instead of EXPECT_STATUS from status_matchers.h, which does not
-// compile: its macro parameter `code` also replaces the `code` of
-// `_vw_s.code()`.)
-template <typename T>
-::testing::AssertionResult HasStatus(const T& result, absl::StatusCode code,
-                                     absl::string_view substr) {
-  const absl::Status& status = ::vakwijzer::testing::GetStatus(result);
-  if (status.code() != code || !absl::StrContains(status.message(), substr)) {
-    return ::testing::AssertionFailure()
-           << "got " << status << "; expected code "
-           << absl::StatusCodeToString(code) << " and a message containing \""
-           << substr << "\"";
-  }
-  return ::testing::AssertionSuccess();
-}
+using ::vakwijzer::testing::HasStatus;
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::vakwijzer::testing::TempDir;

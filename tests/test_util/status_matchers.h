@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
 namespace vakwijzer::testing {
@@ -14,6 +15,22 @@ inline const absl::Status& GetStatus(const absl::Status& s) { return s; }
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
   return s.status();
+}
+
+// Whether `result` (a Status or StatusOr) failed with `code` and a message
+// containing `substr`; for EXPECT_TRUE(HasStatus(...)).
+template <typename T>
+::testing::AssertionResult HasStatus(const T& result, absl::StatusCode code,
+                                     absl::string_view substr) {
+  const absl::Status& status = GetStatus(result);
+  if (status.code() != code ||
+      status.message().find(substr) == absl::string_view::npos) {
+    return ::testing::AssertionFailure()
+           << "got " << status << "; expected code "
+           << absl::StatusCodeToString(code) << " and a message containing \""
+           << substr << "\"";
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace vakwijzer::testing

@@ -27,22 +27,7 @@ using ::testing::IsEmpty;
 
 constexpr char kOrg[] = "acme";
 
-// Whether `result` failed with `code` and a message containing `substr`.
-// (EXPECT_STATUS in status_matchers.h does not compile: its parameter
-// `code` also replaces the `code` in `_vw_s.code()`.)
-template <typename T>
-::testing::AssertionResult HasStatus(const T& result, absl::StatusCode code,
-                                     absl::string_view substr) {
-  const absl::Status& status = ::vakwijzer::testing::GetStatus(result);
-  if (status.code() != code ||
-      status.message().find(substr) == absl::string_view::npos) {
-    return ::testing::AssertionFailure()
-           << "got " << status << "; expected code "
-           << absl::StatusCodeToString(code) << " and a message containing \""
-           << substr << "\"";
-  }
-  return ::testing::AssertionSuccess();
-}
+using ::vakwijzer::testing::HasStatus;
 
 std::unique_ptr<core::FrameworkRegistry> LoadMini() {
   auto registry = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
