@@ -9,6 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-grpcio python3-protobuf
 )
 
 missing=()

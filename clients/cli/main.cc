@@ -49,6 +49,9 @@ ABSL_FLAG(std::string, evidence, "", "assess: evidence note for every rating");
 // Matching.
 ABSL_FLAG(std::vector<std::string>, param, {},
           "match: matcher parameters NAME=VALUE (repeat or comma-separate)");
+// Teams.
+ABSL_FLAG(std::string, team, "", "team: select the members of this team");
+ABSL_FLAG(bool, people, false, "team score: a row per person too");
 // Gap reports.
 ABSL_FLAG(std::string, policy, "",
           "gaps: weighted, latest, highest, lowest or decaying");
@@ -90,6 +93,14 @@ Catalogue (KIND is modules, roles or cases)
   KIND list ORG | KIND get ORG ID | KIND delete ORG ID [--etag=..]
   catalog load FILE          create every item of a text-format
                              vakwijzer.v1.CatalogBundle (data/demo/catalog.textproto)
+
+Teams (select with --team=T, --role=R, --track=T)
+  team score ORG [--people]            gaps, share at target, bus factor per
+                                       indicator, competency and cluster
+  team mentors ORG                     exact maximum-weight mentor assignment
+                                       within mentoring capacities
+  team staff ORG [CASE...]             assign cases (all when none given) to
+                                       staff within caseload capacity
 
 Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
   matchers                             list matchers and their parameters
@@ -231,6 +242,7 @@ class Client {
   explicit Client(std::shared_ptr<grpc::Channel> channel)
       : frameworks_(v1::FrameworkService::NewStub(channel)),
         profiles_(v1::ProfileService::NewStub(channel)),
+        match_team_(v1::TeamService::NewStub(channel)),
         catalog_(v1::CatalogService::NewStub(channel)),
         match_(v1::MatchService::NewStub(channel)) {}
 
@@ -247,6 +259,7 @@ class Client {
       return Catalog(cmd, rest);
     }
     if (cmd == "catalog") return LoadCatalog(rest);
+    if (cmd == "team") return Team(rest);
     if (cmd == "matchers") return ListMatchers();
     if (cmd == "match") return Match(rest);
     static const std::map<std::string, std::pair<std::string, std::string>>
@@ -734,8 +747,120 @@ class Client {
     }
   }
 
+  void Team(const std::vector<std::string>& args) {
+    if (args.size() < 2) {
+      throw UsageError("usage: team score|mentors|staff ORG ...");
+    }
+    const std::string& sub = args[0];
+    v1::TeamSelector selector;
+    selector.set_parent(absl::StrCat("organizations/", args[1]));
+    selector.set_team(absl::GetFlag(FLAGS_team));
+    selector.set_role(absl::GetFlag(FLAGS_role));
+    selector.set_track(absl::GetFlag(FLAGS_track));
+    const bool json = absl::GetFlag(FLAGS_json);
+    auto params = [] {
+      google::protobuf::Map<std::string, std::string> out;
+      for (const std::string& kv : absl::GetFlag(FLAGS_param)) {
+        std::pair<std::string, std::string> p =
+            absl::StrSplit(kv, absl::MaxSplits('=', 1));
+        out[p.first] = p.second;
+      }
+      return out;
+    };
+    auto print_pairs = [](const auto& pairs, const auto& unmatched,
+                          absl::string_view left, absl::string_view right) {
+      std::cout << absl::StrFormat("%-34s %-34s %8s\n", left, right, "weight");
+      for (const v1::Pair& p : pairs) {
+        std::cout << absl::StrFormat(
+            "%-34s %-34s %8.3f\n", p.left().substr(p.left().rfind('/') + 1),
+            p.right().substr(p.right().rfind('/') + 1), p.weight());
+      }
+      for (const v1::Unmatched& u : unmatched) {
+        std::cout << "  unmatched " << u.name().substr(u.name().rfind('/') + 1)
+                  << ": " << u.reason() << "\n";
+      }
+    };
+    if (sub == "score") {
+      Need(args, 2, "team score ORG [--team=T] [--people]");
+      v1::ScoreTeamRequest request;
+      *request.mutable_selector() = selector;
+      request.set_include_people(absl::GetFlag(FLAGS_people));
+      auto context = Context();
+      auto reader = match_team_->ScoreTeam(context.get(), request);
+      v1::ScoreTeamResponse part;
+      while (reader->Read(&part)) {
+        if (json) {
+          std::cout << Json(part);
+          continue;
+        }
+        if (part.has_person()) {
+          const v1::PersonScore& p = part.person();
+          std::cout << absl::StrFormat(
+              "%-12s %-24s %-4s readiness %s  mean gap %s  coverage %s\n",
+              p.person().substr(p.person().rfind('/') + 1),
+              Clip(p.display_name(), 24), p.track(), Percent(p.readiness()),
+              Level(p.mean_gap()), Percent(p.coverage()));
+          continue;
+        }
+        const v1::TeamSummary& t = part.summary();
+        std::cout << "\nTeam of " << t.people() << " people, " << t.framework()
+                  << ": mean gap " << Level(t.overall().mean_gap())
+                  << ", at target " << Percent(t.overall().share_at_target())
+                  << ", " << t.overall().unknown() << " unrated\n\n"
+                  << absl::StrFormat("  %-3s %-44s %8s %9s %7s %4s\n", "",
+                                     "cluster", "mean gap", "at target",
+                                     "unrated", "bus");
+        for (const v1::TeamRollup& c : t.clusters()) {
+          std::cout << absl::StrFormat(
+              "  %-3s %-44s %8s %9s %7d %4d\n", c.code(), Clip(c.title(), 44),
+              Level(c.mean_gap()), Percent(c.share_at_target()), c.unknown(),
+              c.min_bus_factor());
+        }
+      }
+      Check(reader->Finish());
+    } else if (sub == "mentors") {
+      Need(args, 2, "team mentors ORG [--team=T]");
+      v1::AssignMentorsRequest request;
+      *request.mutable_mentees() = selector;
+      request.mutable_mentors()->set_parent(selector.parent());
+      *request.mutable_parameters() = params();
+      v1::MentorAssignment r;
+      Check(match_team_->AssignMentors(Context().get(), request, &r));
+      if (json) {
+        std::cout << Json(r);
+        return;
+      }
+      print_pairs(r.pairs(), r.unmatched(), "mentee", "mentor");
+      std::cout << absl::StrFormat("total weight %.3f (%s%s)\n",
+                                   r.total_weight(), r.method(),
+                                   r.exact() ? ", optimal" : "");
+    } else if (sub == "staff") {
+      v1::StaffCasesRequest request;
+      request.set_parent(selector.parent());
+      for (size_t i = 2; i < args.size(); ++i) {
+        request.add_cases(absl::StrCat(selector.parent(), "/cases/", args[i]));
+      }
+      *request.mutable_parameters() = params();
+      v1::CaseStaffing r;
+      Check(match_team_->StaffCases(Context().get(), request, &r));
+      if (json) {
+        std::cout << Json(r);
+        return;
+      }
+      print_pairs(r.assignments(), r.unstaffed(), "case", "person");
+      std::cout << absl::StrFormat("total score %.3f (%s%s)\n", r.total_score(),
+                                   r.method(), r.exact() ? ", optimal" : "");
+      for (const std::string& u : r.uncovered_must_haves()) {
+        std::cout << "  must-have nobody available meets: " << u << "\n";
+      }
+    } else {
+      throw UsageError(absl::StrCat("unknown subcommand team ", sub));
+    }
+  }
+
   std::unique_ptr<v1::FrameworkService::Stub> frameworks_;
   std::unique_ptr<v1::ProfileService::Stub> profiles_;
+  std::unique_ptr<v1::TeamService::Stub> match_team_;
   std::unique_ptr<v1::CatalogService::Stub> catalog_;
   std::unique_ptr<v1::MatchService::Stub> match_;
 };

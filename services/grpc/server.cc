@@ -57,12 +57,15 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   }
   s->match_ = std::make_unique<core::MatchManager>(
       s->frameworks_.get(), s->matchers_.get(), s->cache_.get());
+  s->team_ = std::make_unique<core::TeamManager>(
+      s->frameworks_.get(), s->matchers_.get(), s->cache_.get());
 
   s->framework_service_ =
       std::make_unique<FrameworkServiceImpl>(s->frameworks_.get());
   s->profile_service_ = std::make_unique<ProfileServiceImpl>(s->manager_.get());
   s->catalog_service_ = std::make_unique<CatalogServiceImpl>(s->catalog_.get());
   s->match_service_ = std::make_unique<MatchServiceImpl>(s->match_.get());
+  s->team_service_ = std::make_unique<TeamServiceImpl>(s->team_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -77,6 +80,7 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   builder.RegisterService(s->profile_service_.get());
   builder.RegisterService(s->catalog_service_.get());
   builder.RegisterService(s->match_service_.get());
+  builder.RegisterService(s->team_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(

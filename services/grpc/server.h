@@ -17,10 +17,12 @@
 #include "services/core/match_manager.h"
 #include "services/core/profile_manager.h"
 #include "services/core/snapshot_cache.h"
+#include "services/core/team_manager.h"
 #include "services/grpc/catalog_service.h"
 #include "services/grpc/framework_service.h"
 #include "services/grpc/match_service.h"
 #include "services/grpc/profile_service.h"
+#include "services/grpc/team_service.h"
 #include "storage/rocksdb_store.h"
 
 namespace vakwijzer::grpc_api {
@@ -75,10 +77,12 @@ class VakwijzerServer {
   std::unique_ptr<core::CatalogManager> catalog_;
   std::unique_ptr<plugins::MatcherRegistry> matchers_;
   std::unique_ptr<core::MatchManager> match_;
+  std::unique_ptr<core::TeamManager> team_;
   std::unique_ptr<FrameworkServiceImpl> framework_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
   std::unique_ptr<CatalogServiceImpl> catalog_service_;
   std::unique_ptr<MatchServiceImpl> match_service_;
+  std::unique_ptr<TeamServiceImpl> team_service_;
   std::vector<std::string> warnings_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -1,0 +1,333 @@
+"""End to end: the Python client against the real vakwijzerd binary.
+
+Environment:
+    VAKWIJZERD_BIN       the server binary (required)
+    VAKWIJZER_DATA_DIR   the repository's data/ folder (frameworks, demo)
+PYTHONPATH must hold the generated modules (vakwijzer.v1) and clients/python.
+ctest sets all three (clients/python/CMakeLists.txt).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+from vakwijzer_client import VakwijzerClient, VakwijzerError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(HERE, "..", "examples", "ld_platform.py")
+LISTENING = "vakwijzerd: listening on 127.0.0.1:"
+
+
+class Server:
+    """The real vakwijzerd on a free port with a fresh database."""
+
+    def __init__(self, binary: str, data_dir: str, db_dir: str) -> None:
+        self.log = ""
+        self._lock = threading.Lock()
+        self._seen = threading.Condition(self._lock)
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                "--listen=127.0.0.1:0",
+                f"--data_dir={db_dir}",
+                f"--framework_dir={data_dir}/frameworks",
+                f"--demo_file={data_dir}/demo/demo.textproto",
+                f"--demo_catalog_file={data_dir}/demo/catalog.textproto",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        # Drain the server's output all the time, so it never blocks on a
+        # full pipe.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.port = self._wait_for_port(60.0)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            with self._lock:
+                self.log += line
+                self._seen.notify_all()
+        with self._lock:
+            self.log += "\x00EOF"
+            self._seen.notify_all()
+
+    def _wait_for_port(self, seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while True:
+                at = self.log.find(LISTENING)
+                if at >= 0 and "\n" in self.log[at:]:
+                    line = self.log[at + len(LISTENING) :].split("\n", 1)[0]
+                    return int(line)
+                left = deadline - time.monotonic()
+                if left <= 0 or "\x00EOF" in self.log:
+                    raise RuntimeError(f"vakwijzerd did not start:\n{self.log}")
+                self._seen.wait(left)
+
+    def stop(self) -> int:
+        """SIGTERM, then the exit code (negative: killed by that signal)."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._reader.join(timeout=10)
+        return code
+
+
+class ClientTest(unittest.TestCase):
+    server: Server
+    client: VakwijzerClient
+    tmp: str
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        binary = os.environ.get("VAKWIJZERD_BIN")
+        if not binary or not os.access(binary, os.X_OK):
+            raise RuntimeError(f"VAKWIJZERD_BIN={binary!r} is not an executable")
+        data_dir = os.environ.get(
+            "VAKWIJZER_DATA_DIR", os.path.join(HERE, "..", "..", "..", "data")
+        )
+        cls.tmp = tempfile.mkdtemp(prefix="vakwijzer-python-")
+        cls.server = Server(binary, data_dir, os.path.join(cls.tmp, "db"))
+        cls.target = f"127.0.0.1:{cls.server.port}"
+        cls.client = VakwijzerClient(cls.target, timeout=30.0)
+        cls.client.wait_ready(30.0)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.client.close()
+        code = cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if code != 0 or "vakwijzerd: stopped" not in cls.server.log:
+            raise AssertionError(
+                f"vakwijzerd exited {code} on SIGTERM:\n{cls.server.log}"
+            )
+
+    def assertRaisesCode(self, code: str, fn, *args, **kwargs) -> VakwijzerError:
+        with self.assertRaises(VakwijzerError) as caught:
+            fn(*args, **kwargs)
+        self.assertEqual(caught.exception.code, code, str(caught.exception))
+        return caught.exception
+
+    # -- frameworks --------------------------------------------------------
+
+    def test_list_frameworks_contains_sfd_2021(self) -> None:
+        ids = [f.id for f in self.client.list_frameworks()]
+        self.assertIn("sfd-2021", ids)
+        self.assertEqual(self.client.get_framework("sfd-2021").name, "frameworks/sfd-2021")
+
+    def test_get_framework_one_track(self) -> None:
+        framework = self.client.get_framework("frameworks/sfd-2021", track="mbo")
+        tracks = {
+            i.track
+            for cl in framework.clusters
+            for co in cl.competencies
+            for i in co.indicators
+        }
+        self.assertEqual(tracks, {"mbo"})
+        self.assertRaisesCode("NOT_FOUND", self.client.get_framework, "no-such")
+
+    # -- profiles and gap reports -------------------------------------------
+
+    def test_demo_gap_report(self) -> None:
+        report = self.client.gap_report("demo", "sw-001")
+        self.assertEqual(report.person, "organizations/demo/people/sw-001")
+        self.assertEqual(report.track, "hbo")
+        self.assertEqual(report.target_level, 3)
+        self.assertEqual(report.target_stage, "vakvolwassen")
+        self.assertEqual(len(report.top_gaps), 10)
+        self.assertEqual(len(self.client.gap_report("demo", "sw-001", top_n=3).top_gaps), 3)
+        latest = self.client.gap_report("organizations/demo", "sw-001", policy="latest")
+        self.assertEqual(latest.policy, 2)  # LATEST
+
+    def test_new_person_gap_is_hand_computed(self) -> None:
+        vw = self.client
+        created = vw.create_profile(
+            "py", "p-1", "mbo", teams=["zuid"], role="budgetcoach", languages=["nl"]
+        )
+        self.assertEqual(created.name, "organizations/py/people/p-1")
+        self.assertEqual(list(created.teams), ["zuid"])
+        self.assertTrue(created.etag)
+        self.assertRaisesCode("ALREADY_EXISTS", vw.create_profile, "py", "p-1", "mbo")
+
+        vw.record_assessment(
+            "py", "p-1", "manager", {"mbo-1.1-1": 1, "mbo-1.1-2": 3}, rater="m-3",
+            assessment_id="intake", evidence={"mbo-1.1-1": "plan van aanpak ontbrak"},
+        )
+        report = vw.gap_report("py", "p-1")
+        gaps = {g.indicator: g for g in report.indicators}
+        self.assertEqual(report.target_level, 3)
+        self.assertEqual(gaps["mbo-1.1-1"].target, 3)
+        self.assertTrue(gaps["mbo-1.1-1"].known)
+        self.assertAlmostEqual(gaps["mbo-1.1-1"].current.level, 1.0)
+        self.assertAlmostEqual(gaps["mbo-1.1-1"].gap, 2.0)  # max(0, 3 - 1)
+        self.assertAlmostEqual(gaps["mbo-1.1-2"].gap, 0.0)  # at target
+        self.assertEqual(report.overall.known_count, 2)
+        self.assertAlmostEqual(report.overall.mean_gap, 1.0)
+        self.assertAlmostEqual(report.overall.share_at_target, 0.5)
+        self.assertAlmostEqual(report.overall.readiness, 1 - 2 / 6)
+        self.assertEqual(report.top_gaps[0], "mbo-1.1-1")
+
+        # A self rating of 3 next to the manager's 1: WEIGHTED combines the
+        # roles with weights self 0.5, manager 1 -> (0.5*3 + 1*1) / 1.5.
+        vw.record_assessment("py", "p-1", "SELF", {"mbo-1.1-1": 3})
+        weighted = {g.indicator: g for g in vw.gap_report("py", "p-1").indicators}
+        self.assertAlmostEqual(weighted["mbo-1.1-1"].current.level, 2.5 / 1.5)
+        self.assertAlmostEqual(weighted["mbo-1.1-1"].gap, 3 - 2.5 / 1.5)
+        lowest = {g.indicator: g for g in vw.gap_report("py", "p-1", policy="lowest").indicators}
+        self.assertAlmostEqual(lowest["mbo-1.1-1"].gap, 2.0)
+
+        assessments = list(vw.list_assessments("py", "p-1", page_size=1))
+        self.assertEqual(len(assessments), 2)
+        self.assertIn(
+            "organizations/py/people/p-1/assessments/intake",
+            [a.name for a in assessments],
+        )
+        self.assertRaisesCode(
+            "ALREADY_EXISTS", vw.record_assessment, "py", "p-1", "manager",
+            {"mbo-1.1-1": 2}, rater="m-3", assessment_id="intake",
+        )
+
+    def test_stale_etag_is_failed_precondition(self) -> None:
+        vw = self.client
+        first = vw.create_profile("py", "p-etag", "hbo", role="a")
+        second = vw.update_profile("py", "p-etag", etag=first.etag, role="b", teams=["t"])
+        self.assertEqual(second.role, "b")
+        self.assertEqual(list(second.teams), ["t"])
+        self.assertEqual(second.track, "hbo")  # not in the mask: kept
+        self.assertNotEqual(second.etag, first.etag)
+        error = self.assertRaisesCode(
+            "FAILED_PRECONDITION", vw.update_profile, "py", "p-etag",
+            etag=first.etag, role="c",
+        )
+        self.assertTrue(error.message)
+        self.assertEqual(vw.get_profile("py", "p-etag").role, "b")
+        self.assertRaisesCode(
+            "FAILED_PRECONDITION", vw.delete_profile, "py", "p-etag", etag=first.etag
+        )
+        vw.delete_profile("py", "p-etag", etag=second.etag)
+        self.assertRaisesCode("NOT_FOUND", vw.get_profile, "py", "p-etag")
+
+    def test_invalid_level_names_the_field(self) -> None:
+        vw = self.client
+        vw.create_profile("py", "p-bad", "hbo")
+        error = self.assertRaisesCode(
+            "INVALID_ARGUMENT", vw.record_assessment, "py", "p-bad", "manager",
+            {"hbo-1.1-1": 9}, rater="m-1",
+        )
+        self.assertIn("ratings[0].level", error.message)
+        self.assertEqual(error.method, "ProfileService.RecordAssessment")
+        # A rejected request writes nothing.
+        self.assertEqual(vw.get_profile("py", "p-bad").assessment_count, 0)
+
+    def test_not_found_and_local_argument_checks(self) -> None:
+        vw = self.client
+        error = self.assertRaisesCode("NOT_FOUND", vw.gap_report, "demo", "nobody")
+        self.assertIn("nobody", error.message)
+        with self.assertRaises(TypeError):
+            vw.create_profile("py", "p-x", "hbo", no_such_field=1)
+        with self.assertRaises(ValueError):
+            vw.update_profile("py", "p-x")  # no fields: would replace them all
+        with self.assertRaises(ValueError):
+            vw.record_assessment("py", "p-x", "boss", {"hbo-1.1-1": 1})
+
+    def test_list_profiles_yields_every_page(self) -> None:
+        names = [p.name for p in self.client.list_profiles("demo", page_size=5)]
+        self.assertEqual(len(names), 42)
+        self.assertEqual(len(set(names)), 42)
+        self.assertEqual(names, sorted(names))
+        self.assertEqual(len(list(self.client.list_profiles("demo"))), 42)
+        noord = list(self.client.list_profiles("demo", 'team = "team-noord"', page_size=3))
+        self.assertEqual(len(noord), 10)
+        self.assertTrue(all("team-noord" in p.teams for p in noord))
+
+    # -- matchers ----------------------------------------------------------
+
+    def test_training_plan(self) -> None:
+        plan = self.client.training_plan("demo", "sw-001", budget_hours=24)
+        self.assertEqual(plan.matcher, "training")
+        self.assertEqual(plan.subject, "organizations/demo/people/sw-001")
+        self.assertGreater(len(plan.items), 0)
+        self.assertTrue(plan.summary)
+        self.assertLessEqual(plan.metrics["hours_used"], 24)
+        self.assertTrue(plan.items[0].name.startswith("organizations/demo/modules/"))
+        error = self.assertRaisesCode(
+            "INVALID_ARGUMENT", self.client.training_plan, "demo", "sw-001", budget_hours=-1
+        )
+        self.assertIn('parameters["budget_hours"]', error.message)
+
+    def test_other_matchers(self) -> None:
+        vw = self.client
+        names = {m.name for m in vw.list_matchers()}
+        self.assertTrue({"training", "mentor", "role-fit", "case-staffing"} <= names)
+        mentors = vw.mentors("demo", "sw-001", page_size=2, **{"lambda": 0.7})
+        self.assertLessEqual(len(mentors.items), 2)
+        self.assertGreater(len(mentors.items), 0)
+        fit = vw.role_fit("demo", "roles/schuldhulpverlener")
+        self.assertEqual(fit.matcher, "role-fit")
+        self.assertGreater(len(fit.items), 0)
+        roles = vw.role_fit("demo", "sw-001")
+        self.assertTrue(roles.items[0].name.startswith("organizations/demo/roles/"))
+        staff = vw.staff_case("demo", "o-dreigende-ontruiming")
+        self.assertEqual(staff.subject, "organizations/demo/cases/o-dreigende-ontruiming")
+        same = vw.match("demo", "case-staffing", "cases/o-dreigende-ontruiming",
+                        request_id="py-1")
+        self.assertEqual(same.request_id, "py-1")
+        self.assertEqual([i.name for i in same.items], [i.name for i in staff.items])
+
+    # -- teams -------------------------------------------------------------
+
+    def test_score_team_streams_people_then_summary(self) -> None:
+        parts = list(self.client.score_team("demo", team="team-noord", include_people=True))
+        kinds = [p.WhichOneof("part") for p in parts]
+        self.assertEqual(kinds[-1], "summary")
+        self.assertEqual(kinds.count("summary"), 1)
+        people = [p.person for p in parts if p.WhichOneof("part") == "person"]
+        self.assertEqual(len(people), 10)
+        self.assertEqual(parts[-1].summary.people, len(people))
+        self.assertTrue(all(p.person.startswith("organizations/demo/people/") for p in people))
+        only_summary = list(self.client.score_team("demo", team="team-noord"))
+        self.assertEqual([p.WhichOneof("part") for p in only_summary], ["summary"])
+
+    def test_team_assignments(self) -> None:
+        mentors = self.client.assign_mentors("demo", team="team-noord")
+        self.assertTrue(mentors.method)
+        for pair in mentors.pairs:
+            self.assertNotEqual(pair.left, pair.right)
+        staffing = self.client.staff_cases("demo", cases=["o-dreigende-ontruiming"])
+        self.assertTrue(staffing.method)
+        self.assertLessEqual(len(staffing.assignments), 1)
+
+    # -- the example -------------------------------------------------------
+
+    def test_example_ld_platform(self) -> None:
+        result = subprocess.run(
+            [sys.executable, EXAMPLE, self.target, "demo"],
+            capture_output=True, text=True, timeout=300, env=dict(os.environ),
+        )
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("sw-001", result.stdout)
+        self.assertIn("42 people", result.stdout)
+        empty = subprocess.run(
+            [sys.executable, EXAMPLE, self.target, "no-such-org"],
+            capture_output=True, text=True, timeout=60, env=dict(os.environ),
+        )
+        # An organisation without people is an empty table, not an error.
+        self.assertEqual(empty.returncode, 0, empty.stderr)
+        self.assertIn("0 people", empty.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,390 @@
+#include "services/core/team_manager.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "plugins/team/assignment.h"
+
+namespace vakwijzer::core {
+namespace {
+
+using plugins::OrgSnapshot;
+using plugins::PersonView;
+
+std::string PersonResource(absl::string_view org, const PersonView& p) {
+  return absl::StrCat("organizations/", org, "/people/", p.id);
+}
+
+// The selected people of `snap`, in order of id.
+absl::StatusOr<std::vector<const PersonView*>> Select(
+    const OrgSnapshot& snap, const v1::TeamSelector& selector) {
+  std::vector<const PersonView*> out;
+  for (const auto& p : snap.people) {
+    if (!selector.team().empty() &&
+        std::find(p->teams.begin(), p->teams.end(), selector.team()) ==
+            p->teams.end()) {
+      continue;
+    }
+    if (!selector.role().empty() && p->role != selector.role()) continue;
+    if (!selector.track().empty() && p->track != selector.track()) continue;
+    out.push_back(p.get());
+  }
+  return out;
+}
+
+// Sums over (person, indicator) pairs.
+struct Tally {
+  int rated = 0;
+  int unknown = 0;
+  int at_target = 0;
+  double gap = 0;
+  int min_bus = INT32_MAX;
+
+  void To(v1::TeamRollup* r) const {
+    r->set_mean_gap(rated ? gap / rated : 0);
+    r->set_share_at_target(rated ? static_cast<double>(at_target) / rated : 0);
+    r->set_unknown(unknown);
+    r->set_min_bus_factor(min_bus == INT32_MAX ? 0 : min_bus);
+  }
+};
+
+// Runs `name` (a registered matcher) directly, over every candidate.
+absl::StatusOr<v1::MatchResponse> RunMatcher(
+    const plugins::MatcherRegistry& matchers,
+    const FrameworkRegistry& frameworks, const OrgSnapshot& snap,
+    absl::string_view name, const std::string& subject,
+    google::protobuf::Map<std::string, std::string> parameters,
+    const std::function<bool()>& cancelled) {
+  const plugins::Matcher* matcher = matchers.Find(name);
+  if (matcher == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this server does not serve the ", name, " matcher"));
+  }
+  ASSIGN_OR_RETURN(plugins::Params params,
+                   plugins::Params::Parse(matcher->Info().parameters(),
+                                          matchers.Defaults(name), parameters));
+  v1::MatchRequest request;
+  request.set_parent(absl::StrCat("organizations/", snap.org));
+  request.set_matcher(std::string(name));
+  request.set_subject(subject);
+  request.set_page_size(static_cast<int>(snap.people.size()) + 1);
+  plugins::MatchInput input{snap, frameworks, request, params, cancelled};
+  return matcher->Match(input);
+}
+
+}  // namespace
+
+absl::Status TeamManager::ScoreTeam(
+    const v1::ScoreTeamRequest& request,
+    const std::function<bool(const v1::ScoreTeamResponse&)>& emit) const {
+  ASSIGN_OR_RETURN(
+      std::string org,
+      ParseOrganizationName(request.selector().parent(), "selector.parent"));
+  std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
+  ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
+                   Select(*snap, request.selector()));
+  const FrameworkIndex* fw = nullptr;
+  for (const PersonView* p : people) {
+    if (fw != nullptr && p->framework != fw) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "selector: the team spans frameworks ", fw->id(), " and ",
+          p->framework->id(), "; narrow it by team, role or track"));
+    }
+    fw = p->framework;
+  }
+
+  v1::ScoreTeamResponse summary_message;
+  v1::TeamSummary* summary = summary_message.mutable_summary();
+  summary->set_people(static_cast<int>(people.size()));
+  if (fw == nullptr) {
+    return emit(summary_message) ? absl::OkStatus()
+                                 : absl::CancelledError("client went away");
+  }
+  summary->set_framework(fw->proto().name());
+
+  const int levels = fw->max_level() + 1;
+  struct IndicatorTally {
+    int people = 0, unknown = 0, at_target = 0, bus = 0;
+    double gap = 0;
+    std::vector<int> distribution;
+  };
+  std::map<int, IndicatorTally> by_ordinal;  // framework order
+  for (const PersonView* p : people) {
+    v1::ScoreTeamResponse row;
+    v1::PersonScore* score = row.mutable_person();
+    double gap = 0, target = 0;
+    int rated = 0;
+    std::map<std::string, std::pair<double, int>> competency;
+    const auto& refs = fw->IndicatorsOfTrack(p->track);
+    for (const IndicatorRef* ref : refs) {
+      IndicatorTally& t = by_ordinal[ref->ordinal];
+      if (t.distribution.empty()) t.distribution.assign(levels, 0);
+      ++t.people;
+      float level = p->levels[ref->ordinal];
+      if (!plugins::IsKnown(level)) {
+        ++t.unknown;
+        continue;
+      }
+      double g = std::max(0.0, p->target_level - static_cast<double>(level));
+      t.gap += g;
+      t.at_target += g == 0;
+      t.bus += level >= p->target_level;
+      t.distribution[std::clamp(static_cast<int>(std::floor(level)), 0,
+                                levels - 1)]++;
+      gap += g;
+      target += p->target_level;
+      ++rated;
+      auto& c = competency[ref->competency->code()];
+      c.first += g;
+      ++c.second;
+    }
+    if (!request.include_people()) continue;
+    score->set_person(PersonResource(org, *p));
+    score->set_display_name(p->display_name);
+    score->set_track(p->track);
+    score->set_target_level(p->target_level);
+    score->set_mean_gap(rated ? gap / rated : 0);
+    score->set_readiness(target > 0 ? 1 - gap / target : 0);
+    score->set_coverage(
+        refs.empty() ? 0 : static_cast<double>(rated) / refs.size());
+    for (const auto& [code, sum] : competency) {
+      (*score->mutable_competency_gaps())[code] = sum.first / sum.second;
+    }
+    if (!emit(row)) return absl::CancelledError("client went away");
+  }
+
+  std::map<int, const IndicatorRef*> ref_of;
+  for (const auto& track : fw->proto().tracks()) {
+    for (const IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
+      ref_of[r->ordinal] = r;
+    }
+  }
+  std::map<std::string, Tally> competencies, clusters;
+  Tally overall;
+  for (const auto& [ordinal, t] : by_ordinal) {
+    const IndicatorRef* ref = ref_of[ordinal];
+    v1::IndicatorTeamScore* s = summary->add_indicators();
+    s->set_indicator(ref->indicator->id());
+    s->set_competency(ref->competency->code());
+    s->set_cluster(ref->cluster->code());
+    s->set_people(t.people);
+    s->set_unknown(t.unknown);
+    int rated = t.people - t.unknown;
+    s->set_mean_gap(rated ? t.gap / rated : 0);
+    s->set_share_at_target(rated ? static_cast<double>(t.at_target) / rated
+                                 : 0);
+    for (int n : t.distribution) s->add_distribution(n);
+    s->set_bus_factor(t.bus);
+    for (Tally* tally : {&competencies[ref->competency->code()],
+                         &clusters[ref->cluster->code()], &overall}) {
+      tally->rated += rated;
+      tally->unknown += t.unknown;
+      tally->at_target += t.at_target;
+      tally->gap += t.gap;
+      tally->min_bus = std::min(tally->min_bus, t.bus);
+    }
+  }
+  for (const auto& cluster : fw->proto().clusters()) {
+    for (const auto& comp : cluster.competencies()) {
+      auto it = competencies.find(comp.code());
+      if (it == competencies.end()) continue;
+      v1::TeamRollup* r = summary->add_competencies();
+      r->set_code(comp.code());
+      r->set_title(comp.title());
+      it->second.To(r);
+    }
+    auto it = clusters.find(cluster.code());
+    if (it == clusters.end()) continue;
+    v1::TeamRollup* r = summary->add_clusters();
+    r->set_code(cluster.code());
+    r->set_title(cluster.title());
+    it->second.To(r);
+  }
+  overall.To(summary->mutable_overall());
+  summary->mutable_overall()->set_code("overall");
+  return emit(summary_message) ? absl::OkStatus()
+                               : absl::CancelledError("client went away");
+}
+
+absl::StatusOr<v1::MentorAssignment> TeamManager::AssignMentors(
+    const v1::AssignMentorsRequest& request,
+    const std::function<bool()>& cancelled) const {
+  ASSIGN_OR_RETURN(
+      std::string org,
+      ParseOrganizationName(request.mentees().parent(), "mentees.parent"));
+  if (!request.mentors().parent().empty() &&
+      request.mentors().parent() != request.mentees().parent()) {
+    return absl::InvalidArgumentError(
+        "mentors.parent: must be empty or equal mentees.parent");
+  }
+  std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
+  ASSIGN_OR_RETURN(std::vector<const PersonView*> mentees,
+                   Select(*snap, request.mentees()));
+  ASSIGN_OR_RETURN(std::vector<const PersonView*> mentors,
+                   Select(*snap, request.mentors()));
+  std::map<std::string, int> mentor_index;
+  plugins::team::AssignmentProblem problem;
+  for (const PersonView* m : mentors) {
+    if (m->mentoring_capacity <= 0) continue;
+    mentor_index[PersonResource(org, *m)] =
+        static_cast<int>(problem.right_capacity.size());
+    problem.right_capacity.push_back(m->mentoring_capacity);
+  }
+  std::vector<std::string> right_names(mentor_index.size());
+  for (const auto& [name, j] : mentor_index) right_names[j] = name;
+
+  v1::MentorAssignment out;
+  std::map<std::pair<int, int>, std::string> explanations;
+  std::vector<std::string> left_names;
+  std::vector<std::string> no_edge_reason;
+  for (const PersonView* mentee : mentees) {
+    const std::string name = PersonResource(org, *mentee);
+    ASSIGN_OR_RETURN(v1::MatchResponse r,
+                     RunMatcher(*matchers_, *frameworks_, *snap, "mentor", name,
+                                request.parameters(), cancelled));
+    const int i = static_cast<int>(left_names.size());
+    int edges = 0;
+    for (const v1::MatchItem& item : r.items()) {
+      auto it = mentor_index.find(item.name());
+      if (it == mentor_index.end() || item.score() <= 0) continue;
+      problem.edges.push_back({i, it->second, item.score()});
+      explanations[{i, it->second}] = item.explanation();
+      ++edges;
+    }
+    left_names.push_back(name);
+    no_edge_reason.push_back(
+        edges > 0 ? ""
+        : r.metrics().count("gap_units") && r.metrics().at("gap_units") == 0
+            ? "no gap to mentor on"
+            : "no selected mentor with capacity covers any of the gaps");
+  }
+  problem.left_count = static_cast<int>(left_names.size());
+  problem.right_count = static_cast<int>(right_names.size());
+  problem.left_capacity.assign(problem.left_count, 1);
+  problem.left_demand.assign(problem.left_count, 1);
+  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
+                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+  std::vector<bool> matched(problem.left_count);
+  for (const auto& [i, j] : solution.pairs) {
+    matched[i] = true;
+    v1::Pair* pair = out.add_pairs();
+    pair->set_left(left_names[i]);
+    pair->set_right(right_names[j]);
+    for (const auto& e : problem.edges) {
+      if (e.left == i && e.right == j) pair->set_weight(e.weight);
+    }
+    pair->set_explanation(explanations[{i, j}]);
+  }
+  for (int i = 0; i < problem.left_count; ++i) {
+    if (matched[i]) continue;
+    v1::Unmatched* u = out.add_unmatched();
+    u->set_name(left_names[i]);
+    u->set_reason(no_edge_reason[i].empty()
+                      ? "every mentor who covers a gap is taken by mentees "
+                        "that weigh more"
+                      : no_edge_reason[i]);
+  }
+  out.set_total_weight(solution.total_weight);
+  out.set_method(solution.method);
+  out.set_exact(solution.exact);
+  return out;
+}
+
+absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
+    const v1::StaffCasesRequest& request,
+    const std::function<bool()>& cancelled) const {
+  ASSIGN_OR_RETURN(std::string org,
+                   ParseOrganizationName(request.parent(), "parent"));
+  std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
+  std::vector<const v1::ClientCase*> cases;
+  for (int i = 0; i < request.cases_size(); ++i) {
+    const v1::ClientCase* c = snap->FindCase(request.cases(i));
+    if (c == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("cases[", i, "]: no case ", request.cases(i)));
+    }
+    cases.push_back(c);
+  }
+  if (request.cases().empty()) {
+    for (const v1::ClientCase& c : snap->cases) cases.push_back(&c);
+  }
+  std::map<std::string, int> person_index;
+  std::vector<std::string> right_names;
+  plugins::team::AssignmentProblem problem;
+  for (const auto& p : snap->people) {
+    int room = std::max(0, p->caseload_capacity - p->current_caseload);
+    person_index[PersonResource(org, *p)] =
+        static_cast<int>(right_names.size());
+    right_names.push_back(PersonResource(org, *p));
+    problem.right_capacity.push_back(room);
+  }
+  google::protobuf::Map<std::string, std::string> parameters =
+      request.parameters();
+  parameters["include_unqualified"] = "false";
+
+  v1::CaseStaffing out;
+  std::set<std::string> uncovered;
+  std::vector<std::string> reasons;
+  std::map<std::pair<int, int>, std::string> explanations;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    ASSIGN_OR_RETURN(
+        v1::MatchResponse r,
+        RunMatcher(*matchers_, *frameworks_, *snap, "case-staffing",
+                   cases[i]->name(), parameters, cancelled));
+    int edges = 0;
+    for (const v1::MatchItem& item : r.items()) {
+      auto it = person_index.find(item.name());
+      if (it == person_index.end() || item.score() <= 0) continue;
+      problem.edges.push_back({static_cast<int>(i), it->second, item.score()});
+      explanations[{static_cast<int>(i), it->second}] = item.explanation();
+      ++edges;
+    }
+    for (const v1::Contribution& c : r.residual()) {
+      uncovered.insert(
+          absl::StrCat(cases[i]->name(), ": ", c.key(), " ", c.note()));
+    }
+    reasons.push_back(edges > 0 ? ""
+                                : "nobody available qualifies (language, "
+                                  "region, caseload room and must-haves)");
+  }
+  problem.left_count = static_cast<int>(cases.size());
+  problem.right_count = static_cast<int>(right_names.size());
+  problem.left_capacity.assign(problem.left_count, 1);
+  for (const v1::ClientCase* c : cases) {
+    problem.left_demand.push_back(std::max(1, c->workload()));
+  }
+  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
+                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+  std::vector<bool> staffed(problem.left_count);
+  for (const auto& [i, j] : solution.pairs) {
+    staffed[i] = true;
+    v1::Pair* pair = out.add_assignments();
+    pair->set_left(cases[i]->name());
+    pair->set_right(right_names[j]);
+    for (const auto& e : problem.edges) {
+      if (e.left == i && e.right == j) pair->set_weight(e.weight);
+    }
+    pair->set_explanation(explanations[{i, j}]);
+  }
+  for (int i = 0; i < problem.left_count; ++i) {
+    if (staffed[i]) continue;
+    v1::Unmatched* u = out.add_unstaffed();
+    u->set_name(cases[i]->name());
+    u->set_reason(reasons[i].empty() ? "the qualified people's caseload room "
+                                       "went to cases that score more"
+                                     : reasons[i]);
+  }
+  for (const std::string& u : uncovered) out.add_uncovered_must_haves(u);
+  out.set_total_score(solution.total_weight);
+  out.set_method(solution.method);
+  out.set_exact(solution.exact);
+  return out;
+}
+
+}  // namespace vakwijzer::core

@@ -1,0 +1,51 @@
+// The core of TeamService: whole-team scores, and exact team-wide
+// assignments of mentors and cases, over the same snapshots and matchers
+// as MatchService.
+#ifndef VAKWIJZER_SERVICES_CORE_TEAM_MANAGER_H_
+#define VAKWIJZER_SERVICES_CORE_TEAM_MANAGER_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "plugins/api/matcher.h"
+#include "services/core/framework_registry.h"
+#include "services/core/snapshot_cache.h"
+#include "vakwijzer/v1/team.pb.h"
+
+namespace vakwijzer::core {
+
+class TeamManager {
+ public:
+  // Pointers must outlive the manager.
+  TeamManager(const FrameworkRegistry* frameworks,
+              const plugins::MatcherRegistry* matchers,
+              const SnapshotCache* cache)
+      : frameworks_(frameworks), matchers_(matchers), cache_(cache) {}
+
+  // Calls `emit` with a PersonScore per selected person (when
+  // include_people), then once with the summary; stops with CANCELLED when
+  // `emit` returns false. The team must use one framework.
+  absl::Status ScoreTeam(
+      const v1::ScoreTeamRequest& request,
+      const std::function<bool(const v1::ScoreTeamResponse&)>& emit) const;
+
+  // Pairs are weighed by the "mentor" matcher; FAILED_PRECONDITION when the
+  // server does not serve it.
+  absl::StatusOr<v1::MentorAssignment> AssignMentors(
+      const v1::AssignMentorsRequest& request,
+      const std::function<bool()>& cancelled) const;
+
+  // Pairs are scored by the "case-staffing" matcher (must-haves gate).
+  absl::StatusOr<v1::CaseStaffing> StaffCases(
+      const v1::StaffCasesRequest& request,
+      const std::function<bool()>& cancelled) const;
+
+ private:
+  const FrameworkRegistry* frameworks_;
+  const plugins::MatcherRegistry* matchers_;
+  const SnapshotCache* cache_;
+};
+
+}  // namespace vakwijzer::core
+
+#endif  // VAKWIJZER_SERVICES_CORE_TEAM_MANAGER_H_

@@ -1,0 +1,266 @@
+#include "services/core/team_manager.h"
+
+#include <functional>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/test_util/status_matchers.h"
+
+namespace vakwijzer::core {
+namespace {
+
+using ::vakwijzer::testing::HasStatus;
+
+constexpr double kEps = 1e-9;
+
+class TeamManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto registry =
+        FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR "/frameworks");
+    ASSERT_OK(registry);
+    frameworks_ = *std::move(registry);
+    cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
+    ASSERT_OK(plugins::RegisterBuiltinMatchers(&matchers_));
+    manager_ = std::make_unique<TeamManager>(frameworks_.get(), &matchers_,
+                                             cache_.get());
+  }
+
+  // A junior-track person of the mini framework (target stage "good" = 2)
+  // with the given levels (-1: never rated).
+  void AddPerson(const std::string& id, const std::string& team,
+                 std::map<std::string, double> levels, int mentoring = 0) {
+    storage::StoredProfile record;
+    v1::Profile* p = record.mutable_profile();
+    p->set_name(absl::StrCat("organizations/acme/people/", id));
+    p->set_framework("frameworks/mini");
+    p->set_track("junior");
+    p->set_target_stage("good");
+    p->add_teams(team);
+    p->set_mentoring_capacity(mentoring);
+    for (const auto& [indicator, level] : levels) {
+      if (level < 0) continue;
+      v1::IndicatorLevel* l = record.add_levels();
+      l->set_indicator(indicator);
+      l->set_level(level);
+    }
+    cache_->PutPerson("acme", record);
+  }
+
+  std::vector<v1::ScoreTeamResponse> Score(const v1::ScoreTeamRequest& r) {
+    std::vector<v1::ScoreTeamResponse> parts;
+    EXPECT_OK(manager_->ScoreTeam(r, [&](const v1::ScoreTeamResponse& part) {
+      parts.push_back(part);
+      return true;
+    }));
+    return parts;
+  }
+
+  std::unique_ptr<FrameworkRegistry> frameworks_;
+  std::unique_ptr<SnapshotCache> cache_;
+  plugins::MatcherRegistry matchers_;
+  std::unique_ptr<TeamManager> manager_;
+  std::function<bool()> never_ = [] { return false; };
+};
+
+TEST_F(TeamManagerTest, ScoreTeamMatchesHandComputedFigures) {
+  AddPerson("p1", "t1",
+            {{"j-a1-1", 2}, {"j-a1-2", 1}, {"j-a2-1", -1}, {"j-b1-1", 3}});
+  AddPerson("p2", "t1",
+            {{"j-a1-1", 0}, {"j-a1-2", 2}, {"j-a2-1", 2}, {"j-b1-1", -1}});
+  AddPerson("p3", "t2", {{"j-a1-1", 0}});  // another team: left out
+  v1::ScoreTeamRequest request;
+  request.mutable_selector()->set_parent("organizations/acme");
+  request.mutable_selector()->set_team("t1");
+  request.set_include_people(true);
+  std::vector<v1::ScoreTeamResponse> parts = Score(request);
+  ASSERT_EQ(parts.size(), 3u);  // p1, p2, then the summary
+
+  // p1: rated 2, 1, 3 against target 2: gaps 0, 1, 0; mean 1/3;
+  // readiness 1 - 1/6; coverage 3/4; A.1 (0 + 1) / 2, B.1 0.
+  const v1::PersonScore& p1 = parts[0].person();
+  EXPECT_EQ(p1.person(), "organizations/acme/people/p1");
+  EXPECT_NEAR(p1.mean_gap(), 1.0 / 3, kEps);
+  EXPECT_NEAR(p1.readiness(), 5.0 / 6, kEps);
+  EXPECT_NEAR(p1.coverage(), 0.75, kEps);
+  EXPECT_NEAR(p1.competency_gaps().at("A.1"), 0.5, kEps);
+  EXPECT_NEAR(p1.competency_gaps().at("B.1"), 0, kEps);
+  EXPECT_EQ(p1.competency_gaps().count("A.2"), 0u);
+  // p2: rated 0, 2, 2: gaps 2, 0, 0; mean 2/3; readiness 1 - 2/6.
+  const v1::PersonScore& p2 = parts[1].person();
+  EXPECT_NEAR(p2.mean_gap(), 2.0 / 3, kEps);
+  EXPECT_NEAR(p2.readiness(), 2.0 / 3, kEps);
+  EXPECT_NEAR(p2.competency_gaps().at("A.1"), 1, kEps);
+
+  const v1::TeamSummary& t = parts[2].summary();
+  EXPECT_EQ(t.people(), 2);
+  EXPECT_EQ(t.framework(), "frameworks/mini");
+  ASSERT_EQ(t.indicators_size(), 4);  // the junior indicators
+  // j-a1-1: levels 2 and 0: gaps 0 and 2, mean 1; one at target; levels 0
+  // and 2 in the distribution; bus factor 1.
+  const v1::IndicatorTeamScore& a11 = t.indicators(0);
+  EXPECT_EQ(a11.indicator(), "j-a1-1");
+  EXPECT_EQ(a11.people(), 2);
+  EXPECT_EQ(a11.unknown(), 0);
+  EXPECT_NEAR(a11.mean_gap(), 1, kEps);
+  EXPECT_NEAR(a11.share_at_target(), 0.5, kEps);
+  EXPECT_EQ(
+      std::vector<int>(a11.distribution().begin(), a11.distribution().end()),
+      (std::vector<int>{1, 0, 1, 0}));
+  EXPECT_EQ(a11.bus_factor(), 1);
+  // j-a2-1: one unrated, one at 2.
+  const v1::IndicatorTeamScore& a21 = t.indicators(2);
+  EXPECT_EQ(a21.indicator(), "j-a2-1");
+  EXPECT_EQ(a21.unknown(), 1);
+  EXPECT_NEAR(a21.share_at_target(), 1, kEps);
+  // A.1 over 4 rated pairs: gaps 0 + 1 + 2 + 0 = 3, mean 0.75; 2 of 4 at
+  // target.
+  ASSERT_EQ(t.competencies_size(), 3);
+  EXPECT_EQ(t.competencies(0).code(), "A.1");
+  EXPECT_NEAR(t.competencies(0).mean_gap(), 0.75, kEps);
+  EXPECT_NEAR(t.competencies(0).share_at_target(), 0.5, kEps);
+  // Cluster A: 5 rated pairs, gap 3, 3 at target, 1 unrated.
+  ASSERT_EQ(t.clusters_size(), 2);
+  EXPECT_NEAR(t.clusters(0).mean_gap(), 0.6, kEps);
+  EXPECT_NEAR(t.clusters(0).share_at_target(), 0.6, kEps);
+  EXPECT_EQ(t.clusters(0).unknown(), 1);
+  // Overall: 6 rated pairs, gap 3, 4 at target, 2 unrated, weakest bus 1.
+  EXPECT_NEAR(t.overall().mean_gap(), 0.5, kEps);
+  EXPECT_NEAR(t.overall().share_at_target(), 4.0 / 6, kEps);
+  EXPECT_EQ(t.overall().unknown(), 2);
+  EXPECT_EQ(t.overall().min_bus_factor(), 1);
+}
+
+TEST_F(TeamManagerTest, ScoreTeamStopsWhenTheClientGoesAway) {
+  AddPerson("p1", "t1", {{"j-a1-1", 2}});
+  AddPerson("p2", "t1", {{"j-a1-1", 2}});
+  v1::ScoreTeamRequest request;
+  request.mutable_selector()->set_parent("organizations/acme");
+  request.set_include_people(true);
+  int calls = 0;
+  EXPECT_TRUE(HasStatus(manager_->ScoreTeam(request,
+                                            [&](const v1::ScoreTeamResponse&) {
+                                              ++calls;
+                                              return false;
+                                            }),
+                        absl::StatusCode::kCancelled, ""));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(TeamManagerTest, ScoreTeamOfNobodyIsAnEmptySummary) {
+  v1::ScoreTeamRequest request;
+  request.mutable_selector()->set_parent("organizations/empty");
+  std::vector<v1::ScoreTeamResponse> parts = Score(request);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].summary().people(), 0);
+  EXPECT_TRUE(HasStatus(
+      manager_->ScoreTeam(v1::ScoreTeamRequest(),
+                          [](const v1::ScoreTeamResponse&) { return true; }),
+      absl::StatusCode::kInvalidArgument, "selector.parent"));
+}
+
+// The assignment is the best of all feasible ones: checked against brute
+// force over every way to give each mentee at most one mentor within the
+// mentors' capacities, on random small teams. Pair weights are the mentor
+// matcher's scores (indicator granularity, read back from the pairs'
+// explanations' source: a separate Match per mentee).
+TEST_F(TeamManagerTest, AssignMentorsIsOptimalAgainstBruteForce) {
+  const std::vector<std::string> ids = {"j-a1-1", "j-a1-2", "j-a2-1", "j-b1-1"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 40; ++round) {
+    cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
+    manager_ = std::make_unique<TeamManager>(frameworks_.get(), &matchers_,
+                                             cache_.get());
+    const int people = 4 + round % 3;
+    for (int k = 0; k < people; ++k) {
+      std::map<std::string, double> levels;
+      for (const std::string& id : ids) {
+        levels[id] = std::uniform_int_distribution<int>(-1, 3)(rng);
+      }
+      AddPerson(absl::StrCat("p", k), "t1", levels,
+                std::uniform_int_distribution<int>(0, 2)(rng));
+    }
+    v1::AssignMentorsRequest request;
+    request.mutable_mentees()->set_parent("organizations/acme");
+    (*request.mutable_parameters())["granularity"] = "indicator";
+    ASSERT_OK_AND_ASSIGN(v1::MentorAssignment got,
+                         manager_->AssignMentors(request, never_));
+
+    // Weights of every (mentee, mentor) pair from the mentor matcher.
+    std::map<std::pair<int, int>, double> weight;
+    auto snap = cache_->Get("acme");
+    const plugins::Matcher* mentor = matchers_.Find("mentor");
+    for (int i = 0; i < people; ++i) {
+      google::protobuf::Map<std::string, std::string> values;
+      values["granularity"] = "indicator";
+      ASSERT_OK_AND_ASSIGN(
+          plugins::Params params,
+          plugins::Params::Parse(mentor->Info().parameters(), {}, values));
+      v1::MatchRequest r;
+      r.set_parent("organizations/acme");
+      r.set_subject(absl::StrCat("organizations/acme/people/p", i));
+      r.set_page_size(100);
+      plugins::MatchInput input{*snap, *frameworks_, r, params, never_};
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse m, mentor->Match(input));
+      for (const auto& item : m.items()) {
+        int j = std::stoi(item.name().substr(item.name().rfind('/') + 2));
+        weight[{i, j}] = item.score();
+      }
+    }
+    std::vector<int> capacity(people);
+    for (int j = 0; j < people; ++j) {
+      capacity[j] = snap->FindPerson(absl::StrCat("p", j))->mentoring_capacity;
+    }
+    // Brute force: mentee i takes mentor choice[i] (-1: none).
+    double best = 0;
+    std::vector<int> choice(people, -1);
+    std::function<void(int, double)> go = [&](int i, double total) {
+      if (i == people) {
+        best = std::max(best, total);
+        return;
+      }
+      go(i + 1, total);
+      for (int j = 0; j < people; ++j) {
+        auto it = weight.find({i, j});
+        if (it == weight.end() || capacity[j] == 0) continue;
+        --capacity[j];
+        go(i + 1, total + it->second);
+        ++capacity[j];
+      }
+    };
+    go(0, 0);
+    EXPECT_NEAR(got.total_weight(), best, 1e-6) << "round " << round;
+    EXPECT_TRUE(got.exact());
+    // Feasible: one mentor per mentee, capacities kept, weights add up.
+    std::map<std::string, int> load;
+    std::set<std::string> mentees;
+    double sum = 0;
+    for (const v1::Pair& p : got.pairs()) {
+      EXPECT_TRUE(mentees.insert(p.left()).second);
+      EXPECT_NE(p.left(), p.right());
+      ++load[p.right()];
+      sum += p.weight();
+    }
+    for (const auto& [name, n] : load) {
+      EXPECT_LE(n, snap->FindPerson(name.substr(name.rfind('/') + 1))
+                       ->mentoring_capacity);
+    }
+    EXPECT_NEAR(sum, got.total_weight(), 1e-6);
+    EXPECT_EQ(got.pairs_size() + got.unmatched_size(), people);
+  }
+}
+
+TEST_F(TeamManagerTest, StaffCasesNamesCasesAndKeepsCaseloads) {
+  AddPerson("p1", "t1", {{"j-a1-1", 3}, {"j-a1-2", 3}});
+  v1::StaffCasesRequest request;
+  request.set_parent("organizations/acme");
+  request.add_cases("organizations/acme/cases/nope");
+  EXPECT_TRUE(HasStatus(manager_->StaffCases(request, never_),
+                        absl::StatusCode::kNotFound, "cases[0]"));
+}
+
+}  // namespace
+}  // namespace vakwijzer::core
