@@ -44,21 +44,81 @@ absl::StatusOr<v1::MatchResponse> MatchManager::Match(
     const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(std::string org,
                    ParseOrganizationName(request.parent(), "parent"));
-  const plugins::Matcher* matcher = matchers_->Find(request.matcher());
+  return MatchOn(*cache_->Get(org), request, cancelled);
+}
+
+absl::Status MatchManager::BatchMatch(
+    const v1::BatchMatchRequest& request,
+    const std::function<bool(const v1::BatchMatchResponse&)>& emit,
+    const std::function<bool()>& cancelled) const {
+  ASSIGN_OR_RETURN(std::string org,
+                   ParseOrganizationName(request.parent(), "parent"));
+  // What is wrong with the request as a whole fails it before any result.
+  RETURN_IF_ERROR(
+      Check(request.matcher(), request.page_size(), request.parameters())
+          .status());
+  std::shared_ptr<const plugins::OrgSnapshot> snapshot = cache_->Get(org);
+  std::vector<std::string> subjects(request.subjects().begin(),
+                                    request.subjects().end());
+  if (subjects.empty()) {
+    for (const auto& p : snapshot->people) {
+      subjects.push_back(absl::StrCat(request.parent(), "/people/", p->id));
+    }
+  }
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    if (cancelled()) return absl::CancelledError("the call was cancelled");
+    v1::MatchRequest one;
+    one.set_parent(request.parent());
+    one.set_matcher(request.matcher());
+    one.set_subject(subjects[i]);
+    *one.mutable_parameters() = request.parameters();
+    one.set_page_size(request.page_size());
+    absl::StatusOr<v1::MatchResponse> result =
+        MatchOn(*snapshot, one, cancelled);
+    v1::BatchMatchResponse part;
+    part.set_subject(subjects[i]);
+    if (result.ok()) {
+      *part.mutable_response() = *std::move(result);
+    } else {
+      part.set_error_code(static_cast<int>(result.status().code()));
+      part.set_error_message(std::string(result.status().message()));
+    }
+    if (!emit(part)) return absl::CancelledError("the client went away");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<const plugins::Matcher*, plugins::Params>>
+MatchManager::Check(
+    absl::string_view name, int page_size,
+    const google::protobuf::Map<std::string, std::string>& parameters) const {
+  const plugins::Matcher* matcher = matchers_->Find(name);
   if (matcher == nullptr) {
     std::vector<std::string> names;
     for (const plugins::Matcher* m : matchers_->All()) {
       names.push_back(m->Info().name());
     }
     return absl::InvalidArgumentError(absl::StrCat(
-        "matcher: unknown matcher \"", request.matcher(), "\"; this server has ",
+        "matcher: unknown matcher \"", name, "\"; this server has ",
         names.empty() ? "none" : absl::StrJoin(names, ", ")));
   }
-  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: must lie in 0..", kMaxPageSize, ", got ",
-        request.page_size()));
+        "page_size: must lie in 0..", kMaxPageSize, ", got ", page_size));
   }
+  ASSIGN_OR_RETURN(
+      plugins::Params params,
+      plugins::Params::Parse(matcher->Info().parameters(),
+                             matchers_->Defaults(name), parameters));
+  return std::make_pair(matcher, std::move(params));
+}
+
+absl::StatusOr<v1::MatchResponse> MatchManager::MatchOn(
+    const plugins::OrgSnapshot& snapshot, const v1::MatchRequest& request,
+    const std::function<bool()>& cancelled) const {
+  ASSIGN_OR_RETURN(auto checked, Check(request.matcher(), request.page_size(),
+                                       request.parameters()));
+  const auto& [matcher, params] = checked;
   if (!request.request_id().empty()) {
     RETURN_IF_ERROR(ValidateId(request.request_id(), "request_id"));
   }
@@ -67,24 +127,18 @@ absl::StatusOr<v1::MatchResponse> MatchManager::Match(
         absl::StrCat("subject: \"", request.subject(),
                      "\" is not a resource of ", request.parent()));
   }
-  ASSIGN_OR_RETURN(plugins::Params params,
-                   plugins::Params::Parse(matcher->Info().parameters(),
-                                          matchers_->Defaults(request.matcher()),
-                                          request.parameters()));
   v1::MatchRequest normalized = request;
   if (normalized.page_size() == 0) normalized.set_page_size(kDefaultPageSize);
   if (normalized.request_id().empty()) {
     normalized.set_request_id(NewRequestId());
   }
 
-  std::shared_ptr<const plugins::OrgSnapshot> snapshot = cache_->Get(org);
-  plugins::MatchInput input{*snapshot, *frameworks_, normalized, params,
+  plugins::MatchInput input{snapshot, *frameworks_, normalized, params,
                             cancelled};
   ASSIGN_OR_RETURN(v1::MatchResponse response, matcher->Match(input));
   if (response.items_size() > normalized.page_size()) {
     response.mutable_items()->DeleteSubrange(
-        normalized.page_size(),
-        response.items_size() - normalized.page_size());
+        normalized.page_size(), response.items_size() - normalized.page_size());
   }
   response.set_matcher(matcher->Info().name());
   response.set_matcher_version(matcher->Info().version());

@@ -4,6 +4,7 @@
 #define VAKWIJZER_SERVICES_CORE_MATCH_MANAGER_H_
 
 #include <functional>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "plugins/api/matcher.h"
@@ -31,7 +32,27 @@ class MatchManager {
       const v1::MatchRequest& request,
       const std::function<bool()>& cancelled) const;
 
+  // Runs Match for every subject on one snapshot and calls `emit` with each
+  // result (a subject's error is reported in its result, not fatal).
+  // Request-wide errors (parent, matcher, page_size, parameters) fail the
+  // call before anything is emitted; CANCELLED when `emit` returns false or
+  // `cancelled` turns true.
+  absl::Status BatchMatch(
+      const v1::BatchMatchRequest& request,
+      const std::function<bool(const v1::BatchMatchResponse&)>& emit,
+      const std::function<bool()>& cancelled) const;
+
  private:
+  // The matcher and checked parameters of a request; INVALID_ARGUMENT for
+  // an unknown matcher, a page size off 0..1000 or a bad parameter.
+  absl::StatusOr<std::pair<const plugins::Matcher*, plugins::Params>> Check(
+      absl::string_view name, int page_size,
+      const google::protobuf::Map<std::string, std::string>& parameters) const;
+  // Match on a given snapshot.
+  absl::StatusOr<v1::MatchResponse> MatchOn(
+      const plugins::OrgSnapshot& snapshot, const v1::MatchRequest& request,
+      const std::function<bool()>& cancelled) const;
+
   const FrameworkRegistry* frameworks_;
   const plugins::MatcherRegistry* matchers_;
   const SnapshotCache* cache_;

@@ -19,4 +19,13 @@ grpc::Status MatchServiceImpl::Match(grpc::ServerContext* context,
       response);
 }
 
+grpc::Status MatchServiceImpl::BatchMatch(
+    grpc::ServerContext* context, const v1::BatchMatchRequest* request,
+    grpc::ServerWriter<v1::BatchMatchResponse>* writer) {
+  return ToGrpcStatus(manager_->BatchMatch(
+      *request,
+      [&](const v1::BatchMatchResponse& part) { return writer->Write(part); },
+      [context] { return context->IsCancelled(); }));
+}
+
 }  // namespace vakwijzer::grpc_api

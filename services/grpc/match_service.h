@@ -21,6 +21,9 @@ class MatchServiceImpl final : public v1::MatchService::Service {
   grpc::Status Match(grpc::ServerContext* context,
                      const v1::MatchRequest* request,
                      v1::MatchResponse* response) override;
+  grpc::Status BatchMatch(
+      grpc::ServerContext* context, const v1::BatchMatchRequest* request,
+      grpc::ServerWriter<v1::BatchMatchResponse>* writer) override;
 
  private:
   const core::MatchManager* manager_;

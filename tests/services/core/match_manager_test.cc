@@ -571,5 +571,99 @@ TEST_F(MatchManagerTest, ConcurrentMatchesGetDistinctRequestIds) {
   EXPECT_EQ(fake_->calls(), kThreads * kEach);
 }
 
+// ------------------------------------------------------------- BatchMatch
+
+// Puts people with the given ids into organisation acme.
+void AddPeople(SnapshotCache* cache, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids)
+    cache->PutPerson("acme", Person("acme", id));
+}
+
+std::vector<v1::BatchMatchResponse> Batch(const MatchManager& manager,
+                                          const v1::BatchMatchRequest& request,
+                                          absl::Status* status) {
+  std::vector<v1::BatchMatchResponse> parts;
+  *status = manager.BatchMatch(
+      request,
+      [&](const v1::BatchMatchResponse& part) {
+        parts.push_back(part);
+        return true;
+      },
+      [] { return false; });
+  return parts;
+}
+
+TEST_F(MatchManagerTest, BatchMatchRunsEveryPersonWhenNoSubjectIsGiven) {
+  AddPeople(cache_.get(), {"p2", "p1", "p3"});
+  v1::BatchMatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("fake");
+  request.set_page_size(2);
+  absl::Status status;
+  std::vector<v1::BatchMatchResponse> parts =
+      Batch(*manager_, request, &status);
+  ASSERT_OK(status);
+  ASSERT_EQ(parts.size(), 3u);  // in order of person id
+  EXPECT_EQ(parts[0].subject(), "organizations/acme/people/p1");
+  EXPECT_EQ(parts[2].subject(), "organizations/acme/people/p3");
+  EXPECT_EQ(parts[1].response().subject(), "organizations/acme/people/p2");
+  EXPECT_EQ(parts[1].response().items_size(), 2);  // page_size applies
+  EXPECT_EQ(parts[1].error_code(), 0);
+  EXPECT_EQ(fake_->calls(), 3);
+}
+
+TEST_F(MatchManagerTest, BatchMatchReportsASubjectsErrorAndGoesOn) {
+  v1::BatchMatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("fake");
+  request.add_subjects("organizations/acme/people/p1");
+  request.add_subjects("organizations/other/people/p2");  // not in acme
+  request.add_subjects("organizations/acme/people/p3");
+  absl::Status status;
+  std::vector<v1::BatchMatchResponse> parts =
+      Batch(*manager_, request, &status);
+  ASSERT_OK(status);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].error_code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_NE(parts[1].error_message().find("subject"), std::string::npos);
+  EXPECT_FALSE(parts[1].has_response());
+  EXPECT_TRUE(parts[2].has_response());
+}
+
+TEST_F(MatchManagerTest, BatchMatchFailsWholeOnARequestWideError) {
+  v1::BatchMatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("fake");
+  request.add_subjects("organizations/acme/people/p1");
+  (*request.mutable_parameters())["k"] = "11";  // outside 0..10
+  absl::Status status;
+  EXPECT_TRUE(Batch(*manager_, request, &status).empty());
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "parameters[\"k\"]");
+  request.clear_parameters();
+  request.set_matcher("nope");
+  EXPECT_TRUE(Batch(*manager_, request, &status).empty());
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument, "matcher");
+  EXPECT_EQ(fake_->calls(), 0);
+}
+
+TEST_F(MatchManagerTest, BatchMatchStopsWhenTheClientGoesAway) {
+  AddPeople(cache_.get(), {"p1", "p2", "p3"});
+  v1::BatchMatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("fake");
+  int emitted = 0;
+  EXPECT_STATUS(manager_->BatchMatch(
+                    request,
+                    [&](const v1::BatchMatchResponse&) {
+                      ++emitted;
+                      return false;
+                    },
+                    [] { return false; }),
+                absl::StatusCode::kCancelled, "");
+  EXPECT_EQ(emitted, 1);
+}
+
 }  // namespace
 }  // namespace vakwijzer::core

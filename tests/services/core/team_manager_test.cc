@@ -262,5 +262,44 @@ TEST_F(TeamManagerTest, StaffCasesNamesCasesAndKeepsCaseloads) {
                         absl::StatusCode::kNotFound, "cases[0]"));
 }
 
+// A team of 10,000 streams one row per person and then the summary, so no
+// single message grows with the team.
+TEST_F(TeamManagerTest, ScoreTeamStreamsATenThousandPersonTeam) {
+  constexpr int kPeople = 10000;
+  for (int k = 0; k < kPeople; ++k) {
+    // Levels 0..3 cycling; every fifth person leaves j-b1-1 unrated.
+    AddPerson(absl::StrCat("p", 100000 + k), "big",
+              {{"j-a1-1", k % 4}, {"j-b1-1", k % 5 == 0 ? -1 : 2}});
+  }
+  v1::ScoreTeamRequest request;
+  request.mutable_selector()->set_parent("organizations/acme");
+  request.mutable_selector()->set_team("big");
+  request.set_include_people(true);
+  int rows = 0;
+  size_t largest = 0;
+  v1::TeamSummary summary;
+  ASSERT_OK(manager_->ScoreTeam(request, [&](const v1::ScoreTeamResponse& r) {
+    largest = std::max(largest, r.ByteSizeLong());
+    if (r.has_person()) ++rows;
+    if (r.has_summary()) summary = r.summary();
+    return true;
+  }));
+  EXPECT_EQ(rows, kPeople);
+  EXPECT_EQ(summary.people(), kPeople);
+  EXPECT_LT(largest, 64u * 1024);
+  // j-a1-1: levels 0, 1, 2, 3 a quarter each against target 2: gaps 2, 1,
+  // 0, 0, mean 0.75; half at target; 2,500 per level.
+  const v1::IndicatorTeamScore& a11 = summary.indicators(0);
+  EXPECT_NEAR(a11.mean_gap(), 0.75, kEps);
+  EXPECT_NEAR(a11.share_at_target(), 0.5, kEps);
+  EXPECT_EQ(
+      std::vector<int>(a11.distribution().begin(), a11.distribution().end()),
+      (std::vector<int>{2500, 2500, 2500, 2500}));
+  EXPECT_EQ(a11.bus_factor(), 5000);
+  // j-b1-1: 2,000 unrated; j-a1-2 and j-a2-1 never rated.
+  EXPECT_EQ(summary.indicators(3).unknown(), 2000);
+  EXPECT_EQ(summary.overall().unknown(), 2000 + 2 * kPeople);
+}
+
 }  // namespace
 }  // namespace vakwijzer::core
