@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <queue>
 #include <set>
 #include <vector>
 
@@ -78,7 +79,293 @@ absl::StatusOr<v1::MatchResponse> RunMatcher(
   return matcher->Match(input);
 }
 
+// One person's part of a team training plan: what the modules given to
+// them so far have raised each indicator to.
+struct Learner {
+  const PersonView* person;
+  std::vector<double> current;  // by ordinal: level, or reached; NaN: skip
+  double hours = 0;
+};
+
+// A module resolved for one track: (ordinal, level reached) pairs.
+using Uplift = std::vector<std::pair<int, int>>;
+
+double Gain(const Learner& l, const Uplift& uplift) {
+  double gain = 0;
+  for (const auto& [ordinal, level] : uplift) {
+    double cur = l.current[ordinal];
+    if (std::isnan(cur)) continue;
+    gain +=
+        std::max(0.0, std::min<double>(l.person->target_level, level) - cur);
+  }
+  return gain;
+}
+
+// The person before any training: known levels (unknown ones as 0 when
+// `include_unknown`, else left out).
+Learner StartOf(const PersonView* p, bool include_unknown) {
+  Learner l{p, std::vector<double>(p->levels.size(), NAN)};
+  for (const IndicatorRef* ref : p->framework->IndicatorsOfTrack(p->track)) {
+    float level = p->levels[ref->ordinal];
+    if (plugins::IsKnown(level)) {
+      l.current[ref->ordinal] = level;
+    } else if (include_unknown) {
+      l.current[ref->ordinal] = 0;
+    }
+  }
+  return l;
+}
+
+void Apply(Learner& l, const Uplift& uplift) {
+  for (const auto& [ordinal, level] : uplift) {
+    double& cur = l.current[ordinal];
+    if (std::isnan(cur)) continue;
+    cur = std::max(cur, std::min<double>(l.person->target_level, level));
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
+    const v1::PlanTeamTrainingRequest& request,
+    const std::function<bool()>& cancelled) const {
+  ASSIGN_OR_RETURN(
+      std::string org,
+      ParseOrganizationName(request.selector().parent(), "selector.parent"));
+  if (!(request.budget_cost() > 0) || !std::isfinite(request.budget_cost())) {
+    return absl::InvalidArgumentError(
+        "budget_cost: must be a positive number of euros");
+  }
+  if (request.max_sessions() < 0) {
+    return absl::InvalidArgumentError("max_sessions: must not be negative");
+  }
+  if (request.max_hours_per_person() < 0 ||
+      !std::isfinite(request.max_hours_per_person())) {
+    return absl::InvalidArgumentError(
+        "max_hours_per_person: must not be negative");
+  }
+  const double max_hours =
+      request.max_hours_per_person() > 0 ? request.max_hours_per_person() : 40;
+  std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
+  ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
+                   Select(*snap, request.selector()));
+
+  std::vector<Learner> learners;
+  double team_gap = 0;
+  for (const PersonView* p : people) {
+    Learner l = StartOf(p, request.include_unknown());
+    for (double cur : l.current) {
+      if (!std::isnan(cur)) team_gap += std::max(0.0, p->target_level - cur);
+    }
+    learners.push_back(std::move(l));
+  }
+
+  // Eligible (person, module) pairs with their uplift.
+  struct Pair {
+    int learner;
+    int module;
+    const Uplift* uplift;
+  };
+  std::map<std::pair<const FrameworkIndex*, std::string>,
+           std::vector<Uplift>>
+      uplifts;  // per framework and track, per module
+  std::vector<Pair> pairs;
+  const auto& modules = snap->modules;
+  for (size_t li = 0; li < learners.size(); ++li) {
+    const PersonView* p = learners[li].person;
+    auto [it, fresh] = uplifts.try_emplace({p->framework, p->track});
+    if (fresh) {
+      for (const v1::TrainingModule& m : modules) {
+        Uplift u;
+        for (const v1::Requirement& r : m.develops()) {
+          plugins::ResolvedTarget t =
+              plugins::Resolve(*p->framework, p->track, r);
+          for (int ordinal : t.ordinals) u.emplace_back(ordinal, t.level);
+        }
+        it->second.push_back(std::move(u));
+      }
+    }
+    for (size_t mi = 0; mi < modules.size(); ++mi) {
+      const v1::TrainingModule& m = modules[mi];
+      std::string framework =
+          m.framework().empty() ? p->framework->proto().name() : m.framework();
+      std::string id = m.name().substr(m.name().rfind('/') + 1);
+      if (framework != p->framework->proto().name() ||
+          (!m.track().empty() && m.track() != p->track) ||
+          m.hours() > max_hours ||
+          std::find(p->completed_modules.begin(), p->completed_modules.end(),
+                    id) != p->completed_modules.end()) {
+        continue;
+      }
+      bool prerequisites_met = true;
+      for (const v1::Requirement& r : m.prerequisites()) {
+        float level =
+            plugins::LevelOn(*p, plugins::Resolve(*p->framework, p->track, r));
+        prerequisites_met &= plugins::IsKnown(level) && level >= r.level();
+      }
+      if (!prerequisites_met) continue;
+      pairs.push_back(
+          {static_cast<int>(li), static_cast<int>(mi), &it->second[mi]});
+    }
+  }
+
+  // Lazy greedy (CELF) on gain per euro; a free module ranks by gain.
+  auto ratio = [&](double gain, int module) {
+    return gain / std::max(modules[module].cost(), 0.01);
+  };
+  std::vector<int> participants(modules.size(), 0);
+  auto sessions_of = [&](int module, int n) {
+    int seats = modules[module].seats();
+    return n == 0 ? 0 : seats > 0 ? (n + seats - 1) / seats : 1;
+  };
+  struct Entry {
+    double ratio;
+    double gain;
+    int pair;
+    bool operator<(const Entry& o) const {
+      return ratio != o.ratio ? ratio < o.ratio : pair > o.pair;
+    }
+  };
+  std::priority_queue<Entry> queue;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    double g = Gain(learners[pairs[k].learner], *pairs[k].uplift);
+    if (g > 0) queue.push({ratio(g, pairs[k].module), g, static_cast<int>(k)});
+  }
+  std::vector<bool> chosen(pairs.size());
+  double cost = 0, gain = 0;
+  int sessions = 0;
+  std::string binding = "none";
+  int steps = 0;
+  while (!queue.empty()) {
+    if (++steps % 1024 == 0 && cancelled && cancelled()) {
+      return absl::CancelledError("the call was cancelled");
+    }
+    Entry top = queue.top();
+    queue.pop();
+    const Pair& pr = pairs[top.pair];
+    Learner& l = learners[pr.learner];
+    double g = Gain(l, *pr.uplift);
+    if (g <= 0) continue;
+    if (g < top.gain - 1e-12) {  // stale: re-rank with the current gain
+      queue.push({ratio(g, pr.module), g, top.pair});
+      continue;
+    }
+    const v1::TrainingModule& m = modules[pr.module];
+    int extra = sessions_of(pr.module, participants[pr.module] + 1) -
+                sessions_of(pr.module, participants[pr.module]);
+    if (cost + m.cost() > request.budget_cost() + 1e-9) {
+      if (binding == "none") binding = "budget";
+      continue;
+    }
+    if (request.max_sessions() > 0 &&
+        sessions + extra > request.max_sessions()) {
+      if (binding == "none") binding = "sessions";
+      continue;
+    }
+    if (l.hours + m.hours() > max_hours + 1e-9) {
+      if (binding == "none") binding = "hours";
+      continue;
+    }
+    Apply(l, *pr.uplift);
+    l.hours += m.hours();
+    cost += m.cost();
+    gain += g;
+    sessions += extra;
+    ++participants[pr.module];
+    chosen[top.pair] = true;
+  }
+
+  // The best single pair can beat a greedy that spent its budget on cheap
+  // small gains (Khuller, Moss & Naor).
+  auto gain_from_start = [&](int k) {
+    return Gain(
+        StartOf(learners[pairs[k].learner].person, request.include_unknown()),
+        *pairs[k].uplift);
+  };
+  double best_single = 0;
+  int best_pair = -1;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const v1::TrainingModule& m = modules[pairs[k].module];
+    if (m.cost() > request.budget_cost()) continue;
+    double g = gain_from_start(static_cast<int>(k));
+    if (g > best_single + 1e-12) {
+      best_single = g;
+      best_pair = static_cast<int>(k);
+    }
+  }
+  if (best_single > gain + 1e-12) {
+    std::fill(chosen.begin(), chosen.end(), false);
+    std::fill(participants.begin(), participants.end(), 0);
+    chosen[best_pair] = true;
+    participants[pairs[best_pair].module] = 1;
+    gain = best_single;
+    cost = modules[pairs[best_pair].module].cost();
+    sessions = 1;
+    for (Learner& l : learners) {
+      l = StartOf(l.person, request.include_unknown());
+    }
+    Apply(learners[pairs[best_pair].learner], *pairs[best_pair].uplift);
+  }
+
+  // Upper bound: f(S) + the best fractional use of the whole budget on the
+  // marginal gains left (each pair at most once).
+  std::vector<std::pair<double, double>> left;  // (gain, cost)
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (chosen[k]) continue;
+    double g = Gain(learners[pairs[k].learner], *pairs[k].uplift);
+    if (g > 0) left.emplace_back(g, modules[pairs[k].module].cost());
+  }
+  std::sort(left.begin(), left.end(), [](const auto& a, const auto& b) {
+    return a.first * std::max(b.second, 1e-9) >
+           b.first * std::max(a.second, 1e-9);
+  });
+  double room = request.budget_cost(), extra_gain = 0;
+  for (const auto& [g, c] : left) {
+    if (c <= room) {
+      extra_gain += g;
+      room -= c;
+    } else {
+      extra_gain += g * room / c;
+      break;
+    }
+  }
+
+  v1::TeamTrainingPlan plan;
+  std::map<int, v1::TeamTrainingModule> by_module;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (!chosen[k]) continue;
+    v1::TeamTrainingModule& out = by_module[pairs[k].module];
+    out.add_participants(
+        PersonResource(org, *learners[pairs[k].learner].person));
+  }
+  for (auto& [mi, out] : by_module) {
+    const v1::TrainingModule& m = modules[mi];
+    out.set_module(m.name());
+    out.set_title(m.title());
+    out.set_sessions(sessions_of(mi, out.participants_size()));
+    out.set_cost(m.cost() * out.participants_size());
+  }
+  // A module's gain is what it closes for its participants on its own
+  // (what it adds on top of the others depends on their order).
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (!chosen[k]) continue;
+    v1::TeamTrainingModule& out = by_module[pairs[k].module];
+    out.set_gain(out.gain() + gain_from_start(static_cast<int>(k)));
+  }
+  std::vector<v1::TeamTrainingModule> sorted;
+  for (auto& [mi, out] : by_module) sorted.push_back(out);
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.gain() > b.gain(); });
+  for (auto& m : sorted) *plan.add_modules() = std::move(m);
+  plan.set_total_gain(gain);
+  plan.set_total_cost(cost);
+  plan.set_sessions(sessions);
+  plan.set_team_gap(team_gap);
+  plan.set_upper_bound(std::min(team_gap, gain + extra_gain));
+  plan.set_binding_constraint(binding);
+  return plan;
+}
 
 absl::Status TeamManager::ScoreTeam(
     const v1::ScoreTeamRequest& request,

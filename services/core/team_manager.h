@@ -35,6 +35,15 @@ class TeamManager {
       const v1::AssignMentorsRequest& request,
       const std::function<bool()>& cancelled) const;
 
+  // Lazy greedy on team gap closed per euro over (person, module) pairs,
+  // compared with the best single pair; eligibility as in the training
+  // matcher (framework, track, completed modules, prerequisites). The
+  // upper bound is f(S) plus the fractional knapsack of the remaining
+  // marginal gains under the budget (submodularity).
+  absl::StatusOr<v1::TeamTrainingPlan> PlanTeamTraining(
+      const v1::PlanTeamTrainingRequest& request,
+      const std::function<bool()>& cancelled) const;
+
   // Pairs are scored by the "case-staffing" matcher (must-haves gate).
   absl::StatusOr<v1::CaseStaffing> StaffCases(
       const v1::StaffCasesRequest& request,

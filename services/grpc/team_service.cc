@@ -21,6 +21,14 @@ grpc::Status TeamServiceImpl::AssignMentors(
                response);
 }
 
+grpc::Status TeamServiceImpl::PlanTeamTraining(
+    grpc::ServerContext* context, const v1::PlanTeamTrainingRequest* request,
+    v1::TeamTrainingPlan* response) {
+  return Reply(manager_->PlanTeamTraining(
+                   *request, [context] { return context->IsCancelled(); }),
+               response);
+}
+
 grpc::Status TeamServiceImpl::StaffCases(grpc::ServerContext* context,
                                          const v1::StaffCasesRequest* request,
                                          v1::CaseStaffing* response) {

@@ -20,6 +20,9 @@ class TeamServiceImpl final : public v1::TeamService::Service {
   grpc::Status AssignMentors(grpc::ServerContext* context,
                              const v1::AssignMentorsRequest* request,
                              v1::MentorAssignment* response) override;
+  grpc::Status PlanTeamTraining(grpc::ServerContext* context,
+                                const v1::PlanTeamTrainingRequest* request,
+                                v1::TeamTrainingPlan* response) override;
   grpc::Status StaffCases(grpc::ServerContext* context,
                           const v1::StaffCasesRequest* request,
                           v1::CaseStaffing* response) override;

@@ -1,5 +1,6 @@
 #include "services/core/team_manager.h"
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <random>
@@ -299,6 +300,162 @@ TEST_F(TeamManagerTest, ScoreTeamStreamsATenThousandPersonTeam) {
   // j-b1-1: 2,000 unrated; j-a1-2 and j-a2-1 never rated.
   EXPECT_EQ(summary.indicators(3).unknown(), 2000);
   EXPECT_EQ(summary.overall().unknown(), 2000 + 2 * kPeople);
+}
+
+// Team training plans against brute force over every set of (person,
+// module) pairs on small random teams: the plan keeps every budget, its
+// gain is what it really closes, it reaches at least half of (1 - 1/e) of
+// the optimum (greedy plus the best single pair), and the upper bound is
+// never below the optimum.
+TEST_F(TeamManagerTest, PlanTeamTrainingAgainstBruteForce) {
+  const std::vector<std::string> ids = {"j-a1-1", "j-a1-2", "j-a2-1", "j-b1-1"};
+  std::mt19937 rng(11);
+  double worst = 1;
+  for (int round = 0; round < 60; ++round) {
+    cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
+    manager_ = std::make_unique<TeamManager>(frameworks_.get(), &matchers_,
+                                             cache_.get());
+    const int people = 2 + round % 2;
+    for (int k = 0; k < people; ++k) {
+      std::map<std::string, double> levels;
+      for (const std::string& id : ids) {
+        levels[id] = std::uniform_int_distribution<int>(0, 2)(rng);
+      }
+      AddPerson(absl::StrCat("p", k), "t1", levels);
+    }
+    struct Module {
+      std::vector<std::pair<std::string, int>> develops;
+      double cost, hours;
+      int seats;
+    };
+    std::vector<Module> modules;
+    for (int m = 0; m < 3; ++m) {
+      Module mod;
+      for (const std::string& id : ids) {
+        if (std::bernoulli_distribution(0.5)(rng)) {
+          mod.develops.push_back(
+              {id, std::uniform_int_distribution<int>(1, 3)(rng)});
+        }
+      }
+      if (mod.develops.empty()) mod.develops.push_back({ids[m], 2});
+      mod.cost = std::uniform_int_distribution<int>(1, 6)(rng) * 100;
+      mod.hours = std::uniform_int_distribution<int>(4, 24)(rng);
+      mod.seats = std::uniform_int_distribution<int>(0, 2)(rng);
+      v1::TrainingModule t;
+      t.set_name(absl::StrCat("organizations/acme/modules/m", m));
+      t.set_title(absl::StrCat("Module ", m));
+      t.set_framework("frameworks/mini");
+      t.set_cost(mod.cost);
+      t.set_hours(mod.hours);
+      t.set_seats(mod.seats);
+      for (const auto& [id, level] : mod.develops) {
+        v1::Requirement* r = t.add_develops();
+        r->set_indicator(id);
+        r->set_level(level);
+      }
+      cache_->PutModule("acme", t);
+      modules.push_back(mod);
+    }
+    v1::PlanTeamTrainingRequest request;
+    request.mutable_selector()->set_parent("organizations/acme");
+    request.set_budget_cost(std::uniform_int_distribution<int>(2, 12)(rng) *
+                            100);
+    request.set_max_sessions(std::uniform_int_distribution<int>(0, 3)(rng));
+    request.set_max_hours_per_person(30);
+    ASSERT_OK_AND_ASSIGN(v1::TeamTrainingPlan plan,
+                         manager_->PlanTeamTraining(request, never_));
+
+    auto snap = cache_->Get("acme");
+    // f of a set of pairs (bit k = person k / 3, module k % 3).
+    auto value = [&](unsigned mask, double* cost, int* sessions,
+                     bool* hours_ok) {
+      double total = 0;
+      *cost = 0;
+      *sessions = 0;
+      *hours_ok = true;
+      std::vector<int> count(3);
+      for (int k = 0; k < people; ++k) {
+        const plugins::PersonView* p = snap->FindPerson(absl::StrCat("p", k));
+        double hours = 0;
+        for (const std::string& id : ids) {
+          const IndicatorRef* ref = p->framework->FindIndicator(id);
+          double level = p->levels[ref->ordinal];
+          double reached = level;
+          for (int m = 0; m < 3; ++m) {
+            if (!(mask >> (k * 3 + m) & 1)) continue;
+            for (const auto& [d, l] : modules[m].develops) {
+              if (d == id) reached = std::max<double>(reached, l);
+            }
+          }
+          total +=
+              std::max(0.0, std::min<double>(p->target_level, reached) - level);
+        }
+        for (int m = 0; m < 3; ++m) {
+          if (!(mask >> (k * 3 + m) & 1)) continue;
+          *cost += modules[m].cost;
+          hours += modules[m].hours;
+          ++count[m];
+        }
+        *hours_ok &= hours <= 30;
+      }
+      for (int m = 0; m < 3; ++m) {
+        int seats = modules[m].seats;
+        *sessions += count[m] == 0 ? 0
+                     : seats > 0   ? (count[m] + seats - 1) / seats
+                                   : 1;
+      }
+      return total;
+    };
+    double best = 0;
+    for (unsigned mask = 0; mask < (1u << (3 * people)); ++mask) {
+      double cost;
+      int sessions;
+      bool hours_ok;
+      double v = value(mask, &cost, &sessions, &hours_ok);
+      if (cost <= request.budget_cost() && hours_ok &&
+          (request.max_sessions() == 0 || sessions <= request.max_sessions())) {
+        best = std::max(best, v);
+      }
+    }
+    // The plan as a mask, checked with the same arithmetic.
+    unsigned mask = 0;
+    for (const v1::TeamTrainingModule& m : plan.modules()) {
+      int mi = m.module().back() - '0';
+      for (const std::string& person : m.participants()) {
+        int k = person.back() - '0';
+        mask |= 1u << (k * 3 + mi);
+      }
+    }
+    double cost;
+    int sessions;
+    bool hours_ok;
+    double v = value(mask, &cost, &sessions, &hours_ok);
+    EXPECT_NEAR(plan.total_gain(), v, 1e-9) << "round " << round;
+    EXPECT_NEAR(plan.total_cost(), cost, 1e-9);
+    EXPECT_EQ(plan.sessions(), sessions);
+    EXPECT_LE(cost, request.budget_cost() + 1e-9);
+    EXPECT_TRUE(hours_ok);
+    if (request.max_sessions() > 0) {
+      EXPECT_LE(sessions, request.max_sessions());
+    }
+    EXPECT_GE(plan.upper_bound(), best - 1e-9) << "round " << round;
+    EXPECT_GE(plan.total_gain(), 0.5 * (1 - std::exp(-1.0)) * best - 1e-9)
+        << "round " << round;
+    if (best > 0) worst = std::min(worst, plan.total_gain() / best);
+  }
+  // Seen: the worst ratio to the optimum over these rounds.
+  EXPECT_GT(worst, 0.3);
+}
+
+TEST_F(TeamManagerTest, PlanTeamTrainingChecksItsRequest) {
+  v1::PlanTeamTrainingRequest request;
+  request.mutable_selector()->set_parent("organizations/acme");
+  EXPECT_TRUE(HasStatus(manager_->PlanTeamTraining(request, never_),
+                        absl::StatusCode::kInvalidArgument, "budget_cost"));
+  request.set_budget_cost(100);
+  request.set_max_sessions(-1);
+  EXPECT_TRUE(HasStatus(manager_->PlanTeamTraining(request, never_),
+                        absl::StatusCode::kInvalidArgument, "max_sessions"));
 }
 
 }  // namespace
