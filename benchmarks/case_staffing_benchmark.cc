@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/case_staffing/case_staffing_matcher.h"
@@ -21,34 +22,15 @@
 namespace vakwijzer::plugins {
 namespace {
 
-const core::FrameworkRegistry& StaffingFrameworks() {
-  static const core::FrameworkRegistry* registry = [] {
-    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
-                                                         "/frameworks");
-    if (!loaded.ok()) std::abort();
-    return std::move(loaded).value().release();
-  }();
-  return *registry;
-}
-
-// One organisation per size, built once outside the timed loops.
+// Built once per size, outside the timed loops.
 const OrgSnapshot& StaffingOrg(int people) {
-  static auto* cache = new std::map<int, OrgSnapshot>();
-  auto it = cache->find(people);
-  if (it == cache->end()) {
-    testing::SyntheticOptions options;
-    options.people = people;
-    options.modules = 0;
-    options.roles = 0;
-    options.cases = 5;
-    options.seed = 11;
-    it = cache
-             ->emplace(people, testing::MakeSyntheticOrg(
-                                   *StaffingFrameworks().Find("sfd-2021"),
-                                   options, "bench"))
-             .first;
-  }
-  return it->second;
+  testing::SyntheticOptions options;
+  options.people = people;
+  options.modules = 0;
+  options.roles = 0;
+  options.cases = 5;
+  options.seed = 11;
+  return bench::Org(options);
 }
 
 void BM_CaseStaffing(benchmark::State& state) {
@@ -64,7 +46,7 @@ void BM_CaseStaffing(benchmark::State& state) {
       Params::Parse(matcher->Info().parameters(), {}, request.parameters());
   if (!params.ok()) std::abort();
   const std::function<bool()> cancelled = [] { return false; };
-  MatchInput input{org, StaffingFrameworks(), request, *params, cancelled};
+  MatchInput input{org, bench::Frameworks(), request, *params, cancelled};
   double available = 0;
   for (auto _ : state) {
     auto response = matcher->Match(input);

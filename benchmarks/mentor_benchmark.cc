@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/mentor/mentor_matcher.h"
@@ -18,32 +19,13 @@
 namespace vakwijzer {
 namespace {
 
-const core::FrameworkRegistry& MentorFrameworks() {
-  static const core::FrameworkRegistry* registry = [] {
-    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
-                                                         "/frameworks");
-    if (!loaded.ok()) std::abort();
-    return std::move(loaded).value().release();
-  }();
-  return *registry;
-}
-
-// One organisation per size, built once outside the timed loops.
+// Built once per size, outside the timed loops.
 const plugins::OrgSnapshot& MentorOrg(int people) {
-  static auto* cache = new std::map<int, plugins::OrgSnapshot>();
-  auto it = cache->find(people);
-  if (it == cache->end()) {
-    testing::SyntheticOptions options;
-    options.people = people;
-    options.modules = 0;
-    options.seed = 42;
-    it = cache
-             ->emplace(people, testing::MakeSyntheticOrg(
-                                   *MentorFrameworks().Find("sfd-2021"),
-                                   options, "bench"))
-             .first;
-  }
-  return it->second;
+  testing::SyntheticOptions options;
+  options.people = people;
+  options.modules = 0;
+  options.seed = 42;
+  return bench::Org(options);
 }
 
 void BM_Mentor(benchmark::State& state) {
@@ -67,7 +49,7 @@ void BM_Mentor(benchmark::State& state) {
     return;
   }
   const std::function<bool()> cancelled = [] { return false; };
-  plugins::MatchInput input{org, MentorFrameworks(), request, *params,
+  plugins::MatchInput input{org, bench::Frameworks(), request, *params,
                             cancelled};
   int64_t candidates = 0;
   for (auto _ : state) {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/role_fit/role_fit_matcher.h"
@@ -23,35 +24,15 @@
 namespace vakwijzer::plugins {
 namespace {
 
-const core::FrameworkRegistry& RoleFitFrameworks() {
-  static const core::FrameworkRegistry* registry = [] {
-    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
-                                                         "/frameworks");
-    if (!loaded.ok()) std::abort();
-    return std::move(loaded).value().release();
-  }();
-  return *registry;
-}
-
-// One organisation per (people, roles), built once outside the timed loops.
+// Built once per size, outside the timed loops.
 const OrgSnapshot& RoleFitOrg(int people, int roles) {
-  static auto* cache = new std::map<std::pair<int, int>, OrgSnapshot>();
-  auto key = std::make_pair(people, roles);
-  auto it = cache->find(key);
-  if (it == cache->end()) {
-    testing::SyntheticOptions options;
-    options.people = people;
-    options.roles = roles;
-    options.modules = 0;
-    options.cases = 0;
-    options.seed = 7;
-    it = cache
-             ->emplace(key, testing::MakeSyntheticOrg(
-                                *RoleFitFrameworks().Find("sfd-2021"), options,
-                                "bench"))
-             .first;
-  }
-  return it->second;
+  testing::SyntheticOptions options;
+  options.people = people;
+  options.roles = roles;
+  options.modules = 0;
+  options.cases = 0;
+  options.seed = 7;
+  return bench::Org(options);
 }
 
 void RunRoleFit(benchmark::State& state, const OrgSnapshot& org,
@@ -66,7 +47,7 @@ void RunRoleFit(benchmark::State& state, const OrgSnapshot& org,
       Params::Parse(matcher->Info().parameters(), {}, request.parameters());
   if (!params.ok()) std::abort();
   const std::function<bool()> cancelled = [] { return false; };
-  MatchInput input{org, RoleFitFrameworks(), request, *params, cancelled};
+  MatchInput input{org, bench::Frameworks(), request, *params, cancelled};
   for (auto _ : state) {
     auto response = matcher->Match(input);
     if (!response.ok()) {

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/training/training_matcher.h"
@@ -24,31 +25,13 @@
 namespace vakwijzer::plugins {
 namespace {
 
-const core::FrameworkRegistry& Frameworks() {
-  static const core::FrameworkRegistry* registry =
-      core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR "/frameworks")
-          .value()
-          .release();
-  return *registry;
-}
-
 // Built once per size, outside the timed loops.
 const OrgSnapshot& Org(int people, int modules) {
-  static auto* cache = new std::map<std::pair<int, int>, OrgSnapshot>();
-  auto key = std::make_pair(people, modules);
-  auto it = cache->find(key);
-  if (it == cache->end()) {
-    testing::SyntheticOptions options;
-    options.people = people;
-    options.modules = modules;
-    options.seed = 2021;
-    it = cache
-             ->emplace(key,
-                       testing::MakeSyntheticOrg(*Frameworks().Find("sfd-2021"),
-                                                 options, "bench"))
-             .first;
-  }
-  return it->second;
+  testing::SyntheticOptions options;
+  options.people = people;
+  options.modules = modules;
+  options.seed = 2021;
+  return bench::Org(options);
 }
 
 void RunPlans(benchmark::State& state, const OrgSnapshot& org,
@@ -69,7 +52,7 @@ void RunPlans(benchmark::State& state, const OrgSnapshot& org,
     return;
   }
   const std::function<bool()> cancelled = [] { return false; };
-  MatchInput input{org, Frameworks(), request, *params, cancelled};
+  MatchInput input{org, bench::Frameworks(), request, *params, cancelled};
   double gain = 0, candidates = 0, exact = 0;
   for (auto _ : state) {
     absl::StatusOr<v1::MatchResponse> response = matcher->Match(input);
