@@ -11,18 +11,32 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-protobuf
 )
+# The browser test of the HTML report; installed with its recommended
+# packages (fonts, GL fallbacks) as a desktop install would be.
+browser_packages=(chromium fonts-liberation)
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
+missing() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      echo "$p"
+  done
+}
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+updated=false
+install() {  # install [--no-install-recommends] PACKAGE...
+  local flags=()
+  if [ "${1:-}" = --no-install-recommends ]; then flags=("$1"); shift; fi
+  [ $# -gt 0 ] || return 0
+  echo "Installing: $*"
+  if [ "$updated" = false ]; then
+    "${sudo_cmd[@]}" apt-get update -qq
+    updated=true
   fi
-done
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${flags[@]}" "$@"
+}
 
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing: ${missing[*]}"
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck disable=SC2046
+install --no-install-recommends $(missing "${packages[@]}")
+# shellcheck disable=SC2046
+install $(missing "${browser_packages[@]}")

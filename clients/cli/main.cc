@@ -15,6 +15,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "clients/cli/import_export.h"
+#include "clients/cli/progress.h"
+#include "clients/cli/report_html.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -51,13 +56,23 @@ ABSL_FLAG(std::vector<std::string>, param, {},
           "match: matcher parameters NAME=VALUE (repeat or comma-separate)");
 // Teams.
 ABSL_FLAG(std::string, team, "", "team: select the members of this team");
-ABSL_FLAG(bool, people, false, "team score: a row per person too");
+ABSL_FLAG(bool, people, false,
+          "team score: a row per person too; export team: print the "
+          "people rows");
 // Gap reports.
 ABSL_FLAG(std::string, policy, "",
           "gaps: weighted, latest, highest, lowest or decaying");
 ABSL_FLAG(double, half_life_days, 0, "gaps: half-life for decaying");
 ABSL_FLAG(int, top, 10, "gaps: how many top gaps to show");
 ABSL_FLAG(bool, all, false, "gaps: show every indicator, not only the top");
+// Import and export.
+ABSL_FLAG(bool, partial, false,
+          "import: write the valid rows, report the others (exit status 1)");
+ABSL_FLAG(bool, dry_run, false, "import: check the file, write nothing");
+ABSL_FLAG(std::string, format, "",
+          "export: csv or json (default csv, json with --json)");
+ABSL_FLAG(std::string, out, "", "export: write to this file, not stdout");
+ABSL_FLAG(std::string, html, "", "team report: the HTML file to write");
 
 namespace v1 = vakwijzer::v1;
 
@@ -99,8 +114,46 @@ Teams (select with --team=T, --role=R, --track=T)
                                        indicator, competency and cluster
   team mentors ORG                     exact maximum-weight mentor assignment
                                        within mentoring capacities
+  team training ORG --param=budget_cost=EUR[,max_sessions=N,max_hours_per_person=H]
+                                       group training closing the most team gap
   team staff ORG [CASE...]             assign cases (all when none given) to
                                        staff within caseload capacity
+  team report ORG --html=FILE          one self-contained HTML page: key
+                                       figures, a gap heatmap per member and
+                                       competency, clusters, mentor pairs
+
+Import and export (column layouts, examples and rules: docs/csv.md)
+  import people ORG FILE.csv [--partial] [--dry_run]
+        header: person_id,track required; display_name,target_stage,teams,
+        role,languages,region,mentoring_capacity,caseload_capacity,
+        current_caseload optional, in any order; teams and languages are
+        ';'-separated lists
+  import assessments ORG FILE.csv [--partial] [--dry_run]
+        one rating per row; header: person_id,assessment_id,rater_role,
+        indicator,level required; assess_time (RFC 3339, e.g.
+        2024-03-01T09:30:00Z),rater,evidence optional. Rows with the same
+        person_id and assessment_id form one assessment; indicators and
+        levels are checked against each person's framework first; a re-run
+        skips assessments already imported
+  import json ORG FILE.json [--partial] [--dry_run]
+        a vakwijzer.v1.ImportBundle in JSON: people with their assessments
+  export gaps ORG [PERSON...] [--format=csv|json] [--out=FILE] [--policy=P]
+        a row per person and indicator (all people of ORG when none given):
+        person_id,track,target_stage,indicator,competency,cluster,level,
+        target,gap,known,rating_count,spread,disagreement,blind_spot
+  export team ORG [--team=T] [--format=csv|json] [--out=FILE] [--people]
+        a row per indicator: indicator,competency,cluster,people,unknown,
+        mean_gap,share_at_target,bus_factor,dist_0..dist_N; --out=F.csv
+        also writes the people to F.people.csv (without --out, --people
+        prints them instead); json: every part of the ScoreTeam stream
+
+  An error names FILE:LINE:COLUMN. Nothing is written when the file has
+  an error, and profiles created before the server rejects a row are
+  deleted again; with --partial the valid rows are written and the others
+  reported. Assessments cannot be deleted, so they are all checked before
+  the first is written. Exported cells that start with = + - @, a tab or
+  a CR and are not numbers get a leading ' (no spreadsheet formulas).
+  A progress bar shows on stderr when it is a terminal.
 
 Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
   matchers                             list matchers and their parameters
@@ -116,9 +169,10 @@ Example
   vakwijzer staff demo crisis-huisuitzetting
   vakwijzer assess demo sw-001 --rater_role=self hbo-6.1-1=3 hbo-6.1-2=2
 
-Exit status: 0 on success, 2 on a usage error, otherwise 10 + the gRPC
-status code of the failed call (e.g. 13 for INVALID_ARGUMENT, 15 for
-NOT_FOUND).)";
+Exit status: 0 on success, 1 when an import file has errors or the server
+rejected rows of it, 2 on a usage error or a file that cannot be read or
+written, otherwise 10 + the gRPC status code of the failed call (e.g. 13
+for INVALID_ARGUMENT, 15 for NOT_FOUND).)";
 
 class UsageError : public std::runtime_error {
  public:
@@ -240,7 +294,8 @@ void Need(const std::vector<std::string>& args, size_t n,
 class Client {
  public:
   explicit Client(std::shared_ptr<grpc::Channel> channel)
-      : frameworks_(v1::FrameworkService::NewStub(channel)),
+      : channel_(channel),
+        frameworks_(v1::FrameworkService::NewStub(channel)),
         profiles_(v1::ProfileService::NewStub(channel)),
         match_team_(v1::TeamService::NewStub(channel)),
         catalog_(v1::CatalogService::NewStub(channel)),
@@ -260,6 +315,8 @@ class Client {
     }
     if (cmd == "catalog") return LoadCatalog(rest);
     if (cmd == "team") return Team(rest);
+    if (cmd == "import") return Import(rest);
+    if (cmd == "export") return Export(rest);
     if (cmd == "matchers") return ListMatchers();
     if (cmd == "match") return Match(rest);
     static const std::map<std::string, std::pair<std::string, std::string>>
@@ -274,7 +331,73 @@ class Client {
     throw UsageError(absl::StrCat("unknown command \"", cmd, "\""));
   }
 
+  // The exit status of the command run (0 unless it says otherwise).
+  int exit_code() const { return exit_code_; }
+
  private:
+  vakwijzer::cli::CommandOptions IoOptions() const {
+    vakwijzer::cli::CommandOptions options;
+    options.timeout_seconds = absl::GetFlag(FLAGS_timeout);
+    options.partial = absl::GetFlag(FLAGS_partial);
+    options.dry_run = absl::GetFlag(FLAGS_dry_run);
+    options.progress = vakwijzer::cli::WantProgress(absl::GetFlag(FLAGS_json));
+    options.format = absl::GetFlag(FLAGS_format);
+    if (options.format.empty()) {
+      options.format = absl::GetFlag(FLAGS_json) ? "json" : "csv";
+    }
+    if (options.format != "csv" && options.format != "json") {
+      throw UsageError("--format must be csv or json");
+    }
+    options.out = absl::GetFlag(FLAGS_out);
+    options.people = absl::GetFlag(FLAGS_people);
+    options.policy = ParsePolicy(absl::GetFlag(FLAGS_policy));
+    options.half_life_days = absl::GetFlag(FLAGS_half_life_days);
+    return options;
+  }
+
+  void Import(const std::vector<std::string>& args) {
+    constexpr char kSynopsis[] =
+        "import people|assessments|json ORG FILE [--partial] [--dry_run]";
+    Need(args, 3, kSynopsis);
+    vakwijzer::cli::ImportExport io(channel_, IoOptions(), &std::cout,
+                                    &std::cerr);
+    if (args[0] == "people") {
+      exit_code_ = io.ImportPeople(args[1], args[2]);
+    } else if (args[0] == "assessments") {
+      exit_code_ = io.ImportAssessments(args[1], args[2]);
+    } else if (args[0] == "json") {
+      exit_code_ = io.ImportJson(args[1], args[2]);
+    } else {
+      throw UsageError(absl::StrCat("usage: ", kSynopsis));
+    }
+  }
+
+  void Export(const std::vector<std::string>& args) {
+    if (args.size() < 2 || (args[0] != "gaps" && args[0] != "team")) {
+      throw UsageError(
+          "usage: export gaps ORG [PERSON...] | export team ORG "
+          "[--format=csv|json] [--out=FILE]");
+    }
+    vakwijzer::cli::ImportExport io(channel_, IoOptions(), &std::cout,
+                                    &std::cerr);
+    if (args[0] == "gaps") {
+      exit_code_ = io.ExportGaps(
+          args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+      return;
+    }
+    Need(args, 2, "export team ORG [--team=T] [--format=csv|json] [--out=F]");
+    exit_code_ = io.ExportTeam(Selector(args[1]));
+  }
+
+  static v1::TeamSelector Selector(const std::string& org) {
+    v1::TeamSelector selector;
+    selector.set_parent(absl::StrCat("organizations/", org));
+    selector.set_team(absl::GetFlag(FLAGS_team));
+    selector.set_role(absl::GetFlag(FLAGS_role));
+    selector.set_track(absl::GetFlag(FLAGS_track));
+    return selector;
+  }
+
   void ListFrameworks() {
     v1::ListFrameworksRequest request;
     request.set_summary_only(true);
@@ -749,14 +872,10 @@ class Client {
 
   void Team(const std::vector<std::string>& args) {
     if (args.size() < 2) {
-      throw UsageError("usage: team score|mentors|staff ORG ...");
+      throw UsageError("usage: team score|mentors|staff|report ORG ...");
     }
     const std::string& sub = args[0];
-    v1::TeamSelector selector;
-    selector.set_parent(absl::StrCat("organizations/", args[1]));
-    selector.set_team(absl::GetFlag(FLAGS_team));
-    selector.set_role(absl::GetFlag(FLAGS_role));
-    selector.set_track(absl::GetFlag(FLAGS_track));
+    const v1::TeamSelector selector = Selector(args[1]);
     const bool json = absl::GetFlag(FLAGS_json);
     auto params = [] {
       google::protobuf::Map<std::string, std::string> out;
@@ -834,6 +953,52 @@ class Client {
       std::cout << absl::StrFormat("total weight %.3f (%s%s)\n",
                                    r.total_weight(), r.method(),
                                    r.exact() ? ", optimal" : "");
+    } else if (sub == "training") {
+      Need(args, 2, "team training ORG --param=budget_cost=EUR[,...]");
+      v1::PlanTeamTrainingRequest request;
+      *request.mutable_selector() = selector;
+      for (const auto& [name, value] : params()) {
+        double number = 0;
+        if (!absl::SimpleAtod(value, &number)) {
+          throw UsageError(
+              absl::StrCat("--param=", name, "=", value, ": not a number"));
+        }
+        if (name == "budget_cost") {
+          request.set_budget_cost(number);
+        } else if (name == "max_sessions") {
+          request.set_max_sessions(static_cast<int>(number));
+        } else if (name == "max_hours_per_person") {
+          request.set_max_hours_per_person(number);
+        } else if (name == "include_unknown") {
+          request.set_include_unknown(number != 0);
+        } else {
+          throw UsageError(
+              absl::StrCat("team training takes budget_cost, max_sessions, "
+                           "max_hours_per_person and include_unknown; not ",
+                           name));
+        }
+      }
+      v1::TeamTrainingPlan r;
+      Check(match_team_->PlanTeamTraining(Context().get(), request, &r));
+      if (json) {
+        std::cout << Json(r);
+        return;
+      }
+      for (const v1::TeamTrainingModule& m : r.modules()) {
+        std::vector<std::string> who;
+        for (const std::string& p : m.participants()) {
+          who.push_back(p.substr(p.rfind('/') + 1));
+        }
+        std::cout << absl::StrFormat(
+            "%-40s %2d sessions  € %8.2f  gain %6.2f  %s\n",
+            Clip(m.title(), 40), m.sessions(), m.cost(), m.gain(),
+            absl::StrJoin(who, ", "));
+      }
+      std::cout << absl::StrFormat(
+          "closes %.2f of %.2f team gap (at most %.2f within the budget); "
+          "€ %.2f, %d sessions; binding constraint: %s\n",
+          r.total_gain(), r.team_gap(), r.upper_bound(), r.total_cost(),
+          r.sessions(), r.binding_constraint());
     } else if (sub == "staff") {
       v1::StaffCasesRequest request;
       request.set_parent(selector.parent());
@@ -853,11 +1018,63 @@ class Client {
       for (const std::string& u : r.uncovered_must_haves()) {
         std::cout << "  must-have nobody available meets: " << u << "\n";
       }
+    } else if (sub == "report") {
+      Need(args, 2, "team report ORG --html=FILE [--team=T]");
+      TeamReport(selector, params());
     } else {
       throw UsageError(absl::StrCat("unknown subcommand team ", sub));
     }
   }
 
+  // team report: the team's scores and mentor assignment as one HTML page.
+  void TeamReport(
+      const v1::TeamSelector& selector,
+      const google::protobuf::Map<std::string, std::string>& params) {
+    const std::string file = absl::GetFlag(FLAGS_html);
+    if (file.empty()) {
+      throw UsageError("usage: team report ORG --html=FILE [--team=T]");
+    }
+    vakwijzer::cli::TeamReportData data;
+    data.title =
+        selector.team().empty()
+            ? selector.parent()
+            : absl::StrCat("Team ", selector.team(), " — ", selector.parent());
+    data.generated_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
+                                         absl::UTCTimeZone());
+    v1::ScoreTeamRequest request;
+    *request.mutable_selector() = selector;
+    request.set_include_people(true);
+    auto context = Context();
+    auto reader = match_team_->ScoreTeam(context.get(), request);
+    v1::ScoreTeamResponse part;
+    while (reader->Read(&part)) {
+      if (part.has_person()) data.people.push_back(part.person());
+      if (part.has_summary()) data.summary = part.summary();
+    }
+    Check(reader->Finish());
+    v1::AssignMentorsRequest mentors;
+    *mentors.mutable_mentees() = selector;
+    mentors.mutable_mentors()->set_parent(selector.parent());
+    *mentors.mutable_parameters() = params;
+    grpc::Status status =
+        match_team_->AssignMentors(Context().get(), mentors, &data.mentors);
+    if (!status.ok()) {
+      // The rest of the report stands on its own; say what is missing.
+      std::cerr << "vakwijzer: the report has no mentor assignment: "
+                << status.error_message() << " (" << status.error_code()
+                << ")\n";
+      data.mentors.Clear();
+    }
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << vakwijzer::cli::RenderTeamReportHtml(data);
+    out.close();
+    if (!out) throw UsageError(absl::StrCat("cannot write ", file));
+    std::cout << "wrote the team report of " << data.people.size()
+              << " people to " << file << "\n";
+  }
+
+  std::shared_ptr<grpc::Channel> channel_;
+  int exit_code_ = 0;
   std::unique_ptr<v1::FrameworkService::Stub> frameworks_;
   std::unique_ptr<v1::ProfileService::Stub> profiles_;
   std::unique_ptr<v1::TeamService::Stub> match_team_;
@@ -879,6 +1096,7 @@ int main(int argc, char** argv) {
     Client client(grpc::CreateChannel(absl::GetFlag(FLAGS_server),
                                       grpc::InsecureChannelCredentials()));
     client.Run(args);
+    return client.exit_code();
   } catch (const UsageError& e) {
     std::cerr << "vakwijzer: " << e.what() << "\n(see vakwijzer --help)\n";
     return 2;

@@ -310,6 +310,18 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(staffing.method)
         self.assertLessEqual(len(staffing.assignments), 1)
 
+    def test_plan_team_training(self) -> None:
+        plan = self.client.plan_team_training("demo", 3000, team="team-noord", max_sessions=4)
+        self.assertLessEqual(plan.total_cost, 3000)
+        self.assertLessEqual(plan.sessions, 4)
+        self.assertGreater(plan.total_gain, 0)
+        self.assertGreaterEqual(plan.upper_bound, plan.total_gain)
+        self.assertAlmostEqual(sum(m.cost for m in plan.modules), plan.total_cost)
+        with self.assertRaises(VakwijzerError) as caught:
+            self.client.plan_team_training("demo", 0)
+        self.assertEqual(caught.exception.code, "INVALID_ARGUMENT")
+        self.assertIn("budget_cost", caught.exception.message)
+
     # -- the example -------------------------------------------------------
 
     def test_example_ld_platform(self) -> None:

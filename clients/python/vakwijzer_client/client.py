@@ -611,6 +611,33 @@ class VakwijzerClient:
             "TeamService.AssignMentors", self._team.AssignMentors, request
         )
 
+    def plan_team_training(
+        self,
+        org: str,
+        budget_cost: float,
+        team: Optional[str] = None,
+        *,
+        role: Optional[str] = None,
+        track: Optional[str] = None,
+        max_sessions: int = 0,
+        max_hours_per_person: float = 0,
+        include_unknown: bool = False,
+    ) -> team_pb2.TeamTrainingPlan:
+        """Group training that closes the most team gap within
+        ``budget_cost`` euros: which modules, for whom, in how many sessions
+        (seats per session counted), with an upper bound on what any plan
+        within the budget could close."""
+        request = team_pb2.PlanTeamTrainingRequest(
+            selector=self._selector(org, team, role, track),
+            budget_cost=budget_cost,
+            max_sessions=max_sessions,
+            max_hours_per_person=max_hours_per_person,
+            include_unknown=include_unknown,
+        )
+        return self._call(
+            "TeamService.PlanTeamTraining", self._team.PlanTeamTraining, request
+        )
+
     def staff_cases(
         self, org: str, cases: Optional[Iterable[str]] = None, **parameters: Any
     ) -> team_pb2.CaseStaffing:

@@ -1,0 +1,308 @@
+#include "clients/cli/csv.h"
+
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace vakwijzer::cli {
+namespace {
+
+absl::Status Problem(absl::string_view file, int line,
+                     absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(file, ":", line, ": ", problem));
+}
+
+// Offset of the first byte that does not belong to well-formed UTF-8
+// (no overlong forms, no surrogates, nothing above U+10FFFF), or npos.
+size_t FirstInvalidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int extra = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + extra >= s.size()) return i;  // cut short
+    for (int k = 1; k <= extra; ++k) {
+      const unsigned char b = static_cast<unsigned char>(s[i + k]);
+      const unsigned char min = k == 1 ? lo : 0x80;
+      const unsigned char max = k == 1 ? hi : 0xBF;
+      if (b < min || b > max) return i;
+    }
+    i += extra + 1;
+  }
+  return absl::string_view::npos;
+}
+
+// 1-based line of byte `offset` (CRLF, LF and a lone CR end a line).
+int LineOf(absl::string_view s, size_t offset) {
+  int line = 1;
+  for (size_t i = 0; i < offset && i < s.size(); ++i) {
+    if (s[i] == '\n' ||
+        (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n'))) {
+      ++line;
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
+                                                absl::string_view file) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
+    return Problem(file, LineOf(text, bad), "not valid UTF-8 text");
+  }
+  std::vector<CsvRecord> records;
+  const size_t n = text.size();
+  size_t i = 0;
+  int line = 1;
+  // Consumes the line break at i (CRLF, LF or CR), if any.
+  auto end_line = [&] {
+    if (i < n && text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') {
+      i += 2;
+    } else {
+      ++i;
+    }
+    ++line;
+  };
+  while (i < n) {
+    if (text[i] == '\n' || text[i] == '\r') {  // an empty line
+      end_line();
+      continue;
+    }
+    CsvRecord record;
+    record.line = line;
+    while (true) {
+      std::string field;
+      const int column = static_cast<int>(record.fields.size()) + 1;
+      if (i < n && text[i] == '"') {
+        const int opened = line;
+        ++i;
+        while (true) {
+          if (i >= n) {
+            return Problem(file, opened,
+                           absl::StrCat("the quoted field in column ", column,
+                                        " is never closed (a \" is missing)"));
+          }
+          const char c = text[i];
+          if (c == '"') {
+            if (i + 1 < n && text[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          if (c == '\n' || (c == '\r' && (i + 1 >= n || text[i + 1] != '\n'))) {
+            ++line;
+          }
+          field += c;
+          ++i;
+        }
+        if (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+          return Problem(
+              file, line,
+              absl::StrCat("text after the closing quote of column ", column,
+                           "; a quote inside a quoted field is "
+                           "written \"\""));
+        }
+      } else {
+        while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+          if (text[i] == '"') {
+            return Problem(
+                file, line,
+                absl::StrCat("a quote inside the unquoted field of column ",
+                             column,
+                             "; put the field in quotes and write the quote "
+                             "as \"\""));
+          }
+          field += text[i++];
+        }
+      }
+      record.fields.push_back(std::move(field));
+      if (i < n && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n) end_line();
+      break;
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text,
+                                       absl::string_view file) {
+  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(text, file);
+  if (!records.ok()) return records.status();
+  if (records->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, ":1: the file is empty; its first line must be the header"));
+  }
+  CsvTable table;
+  for (const std::string& name : records->front().fields) {
+    table.header.emplace_back(TrimBlanks(name));
+  }
+  for (size_t r = 1; r < records->size(); ++r) {
+    CsvRecord& record = (*records)[r];
+    if (record.fields.size() != table.header.size()) {
+      return Problem(
+          file, record.line,
+          absl::StrCat(record.fields.size(),
+                       record.fields.size() == 1 ? " field" : " fields",
+                       ", but the header has ", table.header.size(),
+                       table.header.size() == 1 ? " column" : " columns"));
+    }
+    table.rows.push_back(std::move(record));
+  }
+  return table;
+}
+
+absl::StatusOr<CsvColumns> CsvColumns::Map(
+    const std::vector<std::string>& header,
+    const std::vector<std::string>& known,
+    const std::vector<std::string>& required, absl::string_view file) {
+  const std::set<std::string, std::less<>> allowed(known.begin(), known.end());
+  CsvColumns columns;
+  for (size_t k = 0; k < header.size(); ++k) {
+    const std::string& name = header[k];
+    const int index = static_cast<int>(k) + 1;
+    if (name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file, ":1: column ", index, " has no name"));
+    }
+    if (!allowed.count(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(CellError(file, 1, name, index, "unknown column"),
+                       "; the columns are ", absl::StrJoin(known, ",")));
+    }
+    auto [it, inserted] = columns.index_.emplace(name, index);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          CellError(file, 1, name, index,
+                    absl::StrCat("the column appears twice, also as column ",
+                                 it->second)));
+    }
+  }
+  std::vector<std::string> missing;
+  for (const std::string& name : required) {
+    if (!columns.index_.count(name)) missing.push_back(name);
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, ":1: the header lacks the required column",
+        missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", ")));
+  }
+  return columns;
+}
+
+int CsvColumns::Index(absl::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? 0 : it->second;
+}
+
+const std::string& CsvColumns::Get(const CsvRecord& record,
+                                   absl::string_view name) const {
+  static const std::string* const kEmpty = new std::string();
+  const int index = Index(name);
+  if (index == 0 || index > static_cast<int>(record.fields.size())) {
+    return *kEmpty;
+  }
+  return record.fields[index - 1];
+}
+
+std::string CellError(absl::string_view file, int line,
+                      absl::string_view column, int index,
+                      absl::string_view problem) {
+  if (index <= 0) {
+    return absl::StrCat(file, ":", line, ":", column, ": ", problem,
+                        " (the file has no such column)");
+  }
+  return absl::StrCat(file, ":", line, ":", column, ": ", problem, " (column ",
+                      index, ")");
+}
+
+absl::string_view TrimBlanks(absl::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool IsPlainNumber(absl::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  size_t mantissa = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
+std::string CsvCell(absl::string_view cell) {
+  std::string value;
+  if (!cell.empty() &&
+      absl::string_view("=+-@\t\r").find(cell.front()) !=
+          absl::string_view::npos &&
+      !IsPlainNumber(cell)) {
+    value = "'";
+  }
+  value.append(cell.data(), cell.size());
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string CsvLine(const std::vector<std::string>& cells) {
+  std::string line;
+  for (size_t k = 0; k < cells.size(); ++k) {
+    if (k > 0) line += ',';
+    line += CsvCell(cells[k]);
+  }
+  line += "\r\n";
+  return line;
+}
+
+}  // namespace vakwijzer::cli
