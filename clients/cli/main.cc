@@ -106,6 +106,9 @@ Gap reports
 
 Catalogue (KIND is modules, roles or cases)
   KIND list ORG | KIND get ORG ID | KIND delete ORG ID [--etag=..]
+  KIND create ORG ID FILE | KIND update ORG ID FILE [--update_mask=..]
+                             FILE: the item in text format, e.g. for a
+                             module: title: "…" hours: 8 develops { … }
   catalog load FILE          create every item of a text-format
                              vakwijzer.v1.CatalogBundle (data/demo/catalog.textproto)
 
@@ -158,6 +161,8 @@ Import and export (column layouts, examples and rules: docs/csv.md)
 Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
   matchers                             list matchers and their parameters
   match ORG MATCHER SUBJECT [--param=NAME=VALUE,...] [--page_size=N]
+  batch ORG MATCHER [SUBJECT...]       one matcher over many subjects (every
+                                       person when none given), streamed
   training ORG PERSON [--param=budget_hours=24,...]   = match ORG training people/PERSON
   mentors ORG PERSON                                  = match ORG mentor people/PERSON
   rolefit ORG SUBJECT                                 = match ORG role-fit SUBJECT
@@ -319,6 +324,7 @@ class Client {
     if (cmd == "export") return Export(rest);
     if (cmd == "matchers") return ListMatchers();
     if (cmd == "match") return Match(rest);
+    if (cmd == "batch") return Batch(rest);
     static const std::map<std::string, std::pair<std::string, std::string>>
         kShortcuts = {{"training", {"training", "people/"}},
                       {"mentors", {"mentor", "people/"}},
@@ -698,6 +704,23 @@ class Client {
       } while (!request.page_token().empty());
       return;
     }
+    if (sub == "create" || sub == "update") {
+      Need(args, 4, "KIND create|update ORG ID FILE");
+      if (kind == "modules") {
+        PutItem<v1::TrainingModule>(sub, kind, parent, args[2], args[3],
+                                    &v1::CatalogService::Stub::CreateModule,
+                                    &v1::CatalogService::Stub::UpdateModule);
+      } else if (kind == "roles") {
+        PutItem<v1::Role>(sub, kind, parent, args[2], args[3],
+                          &v1::CatalogService::Stub::CreateRole,
+                          &v1::CatalogService::Stub::UpdateRole);
+      } else {
+        PutItem<v1::ClientCase>(sub, kind, parent, args[2], args[3],
+                                &v1::CatalogService::Stub::CreateCase,
+                                &v1::CatalogService::Stub::UpdateCase);
+      }
+      return;
+    }
     Need(args, 3, "KIND get|delete ORG ID");
     const std::string name = absl::StrCat(parent, "/", kind, "/", args[2]);
     if (sub == "delete") {
@@ -742,6 +765,105 @@ class Client {
       printer.PrintToString(*item, &text);
       std::cout << text;
     }
+  }
+
+  // Creates or updates one catalogue item from a text-format file of its
+  // message (TrainingModule, Role or ClientCase).
+  template <typename T, typename CreateRequest, typename UpdateRequest>
+  void PutItem(const std::string& sub, const std::string& kind,
+               const std::string& parent, const std::string& id,
+               const std::string& file,
+               grpc::Status (v1::CatalogService::Stub::*create)(
+                   grpc::ClientContext*, const CreateRequest&, T*),
+               grpc::Status (v1::CatalogService::Stub::*update)(
+                   grpc::ClientContext*, const UpdateRequest&, T*)) {
+    std::ifstream in(file);
+    if (!in) throw UsageError(absl::StrCat("cannot open ", file));
+    std::stringstream text;
+    text << in.rdbuf();
+    T item;
+    if (!google::protobuf::TextFormat::ParseFromString(text.str(), &item)) {
+      throw UsageError(absl::StrCat(file, " is not a text-format ",
+                                    T::descriptor()->full_name()));
+    }
+    T out;
+    if (sub == "create") {
+      CreateRequest request;
+      request.set_parent(parent);
+      // The id field is the only string field besides parent: set by
+      // reflection so one template serves the three kinds.
+      const auto* desc = CreateRequest::descriptor();
+      request.GetReflection()->SetString(&request, desc->field(1), id);
+      *static_cast<T*>(request.GetReflection()->MutableMessage(
+          &request, desc->field(2))) = item;
+      Check(((*catalog_).*create)(Context().get(), request, &out));
+    } else {
+      UpdateRequest request;
+      item.set_name(absl::StrCat(parent, "/", kind, "/", id));
+      item.set_etag(absl::GetFlag(FLAGS_etag));
+      const auto* desc = UpdateRequest::descriptor();
+      *static_cast<T*>(request.GetReflection()->MutableMessage(
+          &request, desc->field(0))) = item;
+      for (absl::string_view path : absl::StrSplit(
+               absl::GetFlag(FLAGS_update_mask), ',', absl::SkipEmpty())) {
+        request.mutable_update_mask()->add_paths(std::string(path));
+      }
+      Check(((*catalog_).*update)(Context().get(), request, &out));
+    }
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << Json(out);
+    } else {
+      std::cout << (sub == "create" ? "created " : "updated ") << out.name()
+                << " (etag " << out.etag() << ")\n";
+    }
+  }
+
+  void Batch(const std::vector<std::string>& args) {
+    if (args.size() < 2) {
+      throw UsageError("usage: batch ORG MATCHER [SUBJECT...]");
+    }
+    v1::BatchMatchRequest request;
+    request.set_parent(absl::StrCat("organizations/", args[0]));
+    request.set_matcher(args[1]);
+    for (size_t i = 2; i < args.size(); ++i) {
+      request.add_subjects(absl::StrCat(request.parent(), "/", args[i]));
+    }
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    for (const std::string& kv : absl::GetFlag(FLAGS_param)) {
+      std::pair<std::string, std::string> p =
+          absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      (*request.mutable_parameters())[p.first] = p.second;
+    }
+    const bool json = absl::GetFlag(FLAGS_json);
+    auto context = Context();
+    auto reader = match_->BatchMatch(context.get(), request);
+    v1::BatchMatchResponse part;
+    int done = 0, failed = 0;
+    while (reader->Read(&part)) {
+      ++done;
+      if (json) {
+        std::cout << Json(part);
+        continue;
+      }
+      const std::string who =
+          part.subject().substr(part.subject().rfind('/') + 1);
+      if (part.error_code() != 0) {
+        ++failed;
+        std::cout << absl::StrFormat("%-32s error %d: %s\n", who,
+                                     part.error_code(), part.error_message());
+      } else if (part.response().items().empty()) {
+        std::cout << absl::StrFormat("%-32s (no items) %s\n", who,
+                                     part.response().summary());
+      } else {
+        const v1::MatchItem& top = part.response().items(0);
+        std::cout << absl::StrFormat(
+            "%-32s %-36s %8.3f  %d items\n", who,
+            top.name().substr(top.name().rfind('/') + 1), top.score(),
+            part.response().items_size());
+      }
+    }
+    Check(reader->Finish());
+    if (!json) std::cout << done << " subjects, " << failed << " failed\n";
   }
 
   void LoadCatalog(const std::vector<std::string>& args) {

@@ -167,6 +167,26 @@ TEST(EndToEnd, MatchersAnswerOnTheDemoThroughTheClient) {
   EXPECT_EQ(staff.exit_code, 0) << staff.output;
   EXPECT_TRUE(absl::StrContains(staff.output, "onstuimig")) << staff.output;
 
+  Result batch = Cli(s, "batch demo training people/sw-001 people/nobody");
+  EXPECT_EQ(batch.exit_code, 0) << batch.output;
+  EXPECT_TRUE(absl::StrContains(batch.output, "2 subjects, 1 failed"))
+      << batch.output;
+
+  const std::string module = dir.Sub("module.txtpb");
+  FILE* f = fopen(module.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs(
+      "title: \"Kort geding\" hours: 6 cost: 250\n"
+      "develops { competency: \"6.3\" level: 3 }\n",
+      f);
+  fclose(f);
+  Result created = Cli(s, "modules create demo kort-geding " + module);
+  EXPECT_EQ(created.exit_code, 0) << created.output;
+  Result updated = Cli(
+      s, "modules update demo kort-geding " + module + " --update_mask=hours");
+  EXPECT_EQ(updated.exit_code, 0) << updated.output;
+  EXPECT_TRUE(absl::StrContains(updated.output, "-2)")) << updated.output;
+
   Result bad = Cli(s, "training demo sw-001 --param=budget_hours=-1");
   EXPECT_EQ(bad.exit_code, 10 + 3) << bad.output;
   EXPECT_TRUE(absl::StrContains(bad.output, "parameters[\"budget_hours\"]"))
