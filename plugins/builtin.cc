@@ -7,8 +7,8 @@
 namespace vakwijzer::plugins {
 
 absl::Status RegisterBuiltinMatchers(MatcherRegistry* registry) {
-  for (auto* make : {&NewTrainingMatcher, &NewMentorMatcher,
-                     &NewRoleFitMatcher, &NewCaseStaffingMatcher}) {
+  for (auto* make : {&NewTrainingMatcher, &NewMentorMatcher, &NewRoleFitMatcher,
+                     &NewCaseStaffingMatcher}) {
     if (absl::Status s = registry->Add(make()); !s.ok()) return s;
   }
   return absl::OkStatus();

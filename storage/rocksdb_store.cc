@@ -292,7 +292,8 @@ absl::Status RocksDbStore::ScanItems(absl::string_view org, CatalogKind kind,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   std::string after = absl::StrCat(prefix, start_after);
   it->Seek(after);
-  if (!start_after.empty() && it->Valid() && it->key() == rocksdb::Slice(after)) {
+  if (!start_after.empty() && it->Valid() &&
+      it->key() == rocksdb::Slice(after)) {
     it->Next();
   }
   for (; it->Valid(); it->Next()) {

@@ -43,9 +43,9 @@ absl::Status MatcherRegistry::SetDefaults(
   absl::StatusOr<Params> checked =
       Params::Parse(it->second.matcher->Info().parameters(), {}, values);
   if (!checked.ok()) {
-    return absl::Status(checked.status().code(),
-                        absl::StrCat("matcher ", matcher, ": ",
-                                     checked.status().message()));
+    return absl::Status(
+        checked.status().code(),
+        absl::StrCat("matcher ", matcher, ": ", checked.status().message()));
   }
   it->second.defaults = std::move(defaults);
   return absl::OkStatus();
@@ -65,7 +65,8 @@ const std::map<std::string, std::string>& MatcherRegistry::Defaults(
 
 std::vector<const Matcher*> MatcherRegistry::All() const {
   std::vector<const Matcher*> out;
-  for (const auto& [name, entry] : matchers_) out.push_back(entry.matcher.get());
+  for (const auto& [name, entry] : matchers_)
+    out.push_back(entry.matcher.get());
   return out;
 }
 

@@ -22,11 +22,11 @@ absl::Status Bad(absl::string_view name, absl::string_view why) {
 absl::Status CheckRange(const Spec& spec, double v) {
   if ((spec.has_min() && v < spec.min()) ||
       (spec.has_max() && v > spec.max())) {
-    return Bad(spec.name(),
-               absl::StrCat(v, " is outside ",
-                            spec.has_min() ? absl::StrCat(spec.min()) : "-inf",
-                            "..",
-                            spec.has_max() ? absl::StrCat(spec.max()) : "inf"));
+    return Bad(
+        spec.name(),
+        absl::StrCat(v, " is outside ",
+                     spec.has_min() ? absl::StrCat(spec.min()) : "-inf", "..",
+                     spec.has_max() ? absl::StrCat(spec.max()) : "inf"));
   }
   return absl::OkStatus();
 }
@@ -43,9 +43,10 @@ absl::StatusOr<Params> Params::Parse(
     if (!known) {
       std::vector<std::string> names;
       for (const Spec& spec : specs) names.push_back(spec.name());
-      return Bad(name, absl::StrCat("unknown parameter; this matcher takes ",
-                                    names.empty() ? "none"
-                                                  : absl::StrJoin(names, ", ")));
+      return Bad(
+          name,
+          absl::StrCat("unknown parameter; this matcher takes ",
+                       names.empty() ? "none" : absl::StrJoin(names, ", ")));
     }
   }
   Params params;
@@ -66,9 +67,11 @@ absl::StatusOr<Params> Params::Parse(
         case Spec::NUMBER:
           if (!absl::SimpleAtod(text, &value.number) ||
               !std::isfinite(value.number)) {
-            return Bad(spec.name(), absl::StrCat("\"", text, "\" is not a number"));
+            return Bad(spec.name(),
+                       absl::StrCat("\"", text, "\" is not a number"));
           }
-          if (absl::Status s = CheckRange(spec, value.number); !s.ok()) return s;
+          if (absl::Status s = CheckRange(spec, value.number); !s.ok())
+            return s;
           break;
         case Spec::INTEGER:
           if (!absl::SimpleAtoi(text, &value.integer)) {

@@ -16,11 +16,9 @@ const T* FindByName(const std::vector<T>& items, absl::string_view name) {
 }  // namespace
 
 const PersonView* OrgSnapshot::FindPerson(absl::string_view id) const {
-  auto it = std::lower_bound(
-      people.begin(), people.end(), id,
-      [](const std::shared_ptr<const PersonView>& p, absl::string_view i) {
-        return p->id < i;
-      });
+  auto it = std::lower_bound(people.begin(), people.end(), id,
+                             [](const std::shared_ptr<const PersonView>& p,
+                                absl::string_view i) { return p->id < i; });
   return it != people.end() && (*it)->id == id ? it->get() : nullptr;
 }
 

@@ -108,7 +108,8 @@ absl::Status CheckRequirement(const FrameworkIndex& fw, absl::string_view track,
   } else if (r.has_competency()) {
     bool found = false;
     for (const auto& c : fw.proto().clusters()) {
-      for (const auto& k : c.competencies()) found |= k.code() == r.competency();
+      for (const auto& k : c.competencies())
+        found |= k.code() == r.competency();
     }
     if (!found) {
       return absl::InvalidArgumentError(
@@ -149,9 +150,8 @@ absl::Status CheckRequirements(
         absl::StrCat(field, ": more than ", kMaxRequirements));
   }
   for (int i = 0; i < reqs.size(); ++i) {
-    RETURN_IF_ERROR(CheckRequirement(fw, track, reqs[i],
-                                     absl::StrCat(field, "[", i, "]"),
-                                     weighted));
+    RETURN_IF_ERROR(CheckRequirement(
+        fw, track, reqs[i], absl::StrCat(field, "[", i, "]"), weighted));
   }
   return absl::OkStatus();
 }
@@ -164,8 +164,8 @@ absl::StatusOr<const FrameworkIndex*> CheckFramework(
   if (item->framework().empty()) {
     item->set_framework(FrameworkName(deps.default_framework));
   }
-  ASSIGN_OR_RETURN(std::string id, ParseFrameworkName(
-                                       item->framework(), prefix + ".framework"));
+  ASSIGN_OR_RETURN(std::string id, ParseFrameworkName(item->framework(),
+                                                      prefix + ".framework"));
   const FrameworkIndex* fw = deps.frameworks->Find(id);
   if (fw == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -186,8 +186,8 @@ absl::Status CheckTrack(const FrameworkIndex& fw, absl::string_view track,
 absl::Status CheckNumber(double value, double min, double max,
                          const std::string& field) {
   if (!std::isfinite(value) || value < min || value > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": must lie in ", min, "..", max, ", got ", value));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must lie in ", min, "..", max, ", got ", value));
   }
   return absl::OkStatus();
 }
@@ -196,8 +196,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps,
                        v1::TrainingModule* m) {
   const std::string p = "module";
   RETURN_IF_ERROR(CheckText(m->title(), p + ".title", kMaxTitle, true));
-  RETURN_IF_ERROR(
-      CheckText(m->description(), p + ".description", kMaxDescription, false,
+  RETURN_IF_ERROR(CheckText(m->description(), p + ".description",
+                            kMaxDescription, false,
                             /*multiline=*/true));
   RETURN_IF_ERROR(CheckText(m->provider(), p + ".provider", kMaxShort, false));
   RETURN_IF_ERROR(CheckText(m->format(), p + ".format", kMaxShort, false));
@@ -217,8 +217,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps,
 absl::Status Normalize(const CatalogManager::Deps& deps, v1::Role* r) {
   const std::string p = "role";
   RETURN_IF_ERROR(CheckText(r->title(), p + ".title", kMaxTitle, true));
-  RETURN_IF_ERROR(
-      CheckText(r->description(), p + ".description", kMaxDescription, false,
+  RETURN_IF_ERROR(CheckText(r->description(), p + ".description",
+                            kMaxDescription, false,
                             /*multiline=*/true));
   ASSIGN_OR_RETURN(const FrameworkIndex* fw, CheckFramework(deps, r, p));
   RETURN_IF_ERROR(CheckTrack(*fw, r->track(), p + ".track"));
@@ -229,8 +229,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps, v1::Role* r) {
 absl::Status Normalize(const CatalogManager::Deps& deps, v1::ClientCase* c) {
   const std::string p = "case";
   RETURN_IF_ERROR(CheckText(c->title(), p + ".title", kMaxTitle, true));
-  RETURN_IF_ERROR(
-      CheckText(c->description(), p + ".description", kMaxDescription, false,
+  RETURN_IF_ERROR(CheckText(c->description(), p + ".description",
+                            kMaxDescription, false,
                             /*multiline=*/true));
   if (!v1::Vaarwater_IsValid(c->vaarwater()) ||
       c->vaarwater() == v1::VAARWATER_UNSPECIFIED) {
@@ -262,9 +262,8 @@ void Publish(SnapshotCache* cache, absl::string_view org,
 // differs between an item and a re-created one of the same name.
 std::string MakeEtag(const google::protobuf::Timestamp& created,
                      int64_t revision) {
-  return absl::StrFormat("%x-%d", created.seconds() * 1000000000ll +
-                                      created.nanos(),
-                         revision);
+  return absl::StrFormat(
+      "%x-%d", created.seconds() * 1000000000ll + created.nanos(), revision);
 }
 
 int64_t RevisionOf(absl::string_view etag) {
@@ -314,9 +313,8 @@ absl::StatusOr<T> Create(const CatalogManager::Deps& deps,
   absl::StatusOr<std::string> existing =
       deps.store->GetItem(org, Kind<T>::kKind, id);
   if (existing.ok()) {
-    return absl::AlreadyExistsError(absl::StrCat(Kind<T>::kField, "_id: ",
-                                                 item.name(),
-                                                 " already exists"));
+    return absl::AlreadyExistsError(
+        absl::StrCat(Kind<T>::kField, "_id: ", item.name(), " already exists"));
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
   RETURN_IF_ERROR(
@@ -328,8 +326,8 @@ absl::StatusOr<T> Create(const CatalogManager::Deps& deps,
 template <typename T>
 absl::StatusOr<T> Get(const CatalogManager::Deps& deps,
                       const v1::GetCatalogItemRequest& request) {
-  ASSIGN_OR_RETURN(ItemName name, ParseItemName(request.name(),
-                                                Kind<T>::kCollection, "name"));
+  ASSIGN_OR_RETURN(ItemName name,
+                   ParseItemName(request.name(), Kind<T>::kCollection, "name"));
   return Load<T>(deps, name, request.name());
 }
 
@@ -337,27 +335,27 @@ template <typename T>
 absl::StatusOr<T> Update(const CatalogManager::Deps& deps, const T& given,
                          const google::protobuf::FieldMask& given_mask) {
   const std::string field = Kind<T>::kField;
-  ASSIGN_OR_RETURN(ItemName name, ParseItemName(given.name(),
-                                                Kind<T>::kCollection,
-                                                field + ".name"));
+  ASSIGN_OR_RETURN(
+      ItemName name,
+      ParseItemName(given.name(), Kind<T>::kCollection, field + ".name"));
   google::protobuf::FieldMask mask = given_mask;
   if (mask.paths().empty()) {
     for (const std::string& f : MutableFields<T>()) mask.add_paths(f);
   }
   for (int i = 0; i < mask.paths_size(); ++i) {
     if (!MutableFields<T>().count(mask.paths(i))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask.paths[", i, "]: \"", mask.paths(i),
-          "\" is not a field that can be updated (",
-          absl::StrJoin(MutableFields<T>(), ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask.paths[", i, "]: \"", mask.paths(i),
+                       "\" is not a field that can be updated (",
+                       absl::StrJoin(MutableFields<T>(), ", "), ")"));
     }
   }
   absl::MutexLock lock(deps.mu);
   ASSIGN_OR_RETURN(T item, Load<T>(deps, name, given.name()));
   if (!given.etag().empty() && given.etag() != item.etag()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("etag: \"", given.etag(), "\" is stale (current \"",
-                     item.etag(), "\")"));
+    return absl::FailedPreconditionError(absl::StrCat("etag: \"", given.etag(),
+                                                      "\" is stale (current \"",
+                                                      item.etag(), "\")"));
   }
   FieldMaskUtil::MergeOptions merge;
   merge.set_replace_message_fields(true);
@@ -376,8 +374,8 @@ absl::StatusOr<T> Update(const CatalogManager::Deps& deps, const T& given,
 template <typename T>
 absl::Status Delete(const CatalogManager::Deps& deps,
                     const v1::DeleteCatalogItemRequest& request) {
-  ASSIGN_OR_RETURN(ItemName name, ParseItemName(request.name(),
-                                                Kind<T>::kCollection, "name"));
+  ASSIGN_OR_RETURN(ItemName name,
+                   ParseItemName(request.name(), Kind<T>::kCollection, "name"));
   absl::MutexLock lock(deps.mu);
   ASSIGN_OR_RETURN(T item, Load<T>(deps, name, request.name()));
   if (!request.etag().empty() && request.etag() != item.etag()) {
@@ -400,9 +398,9 @@ absl::StatusOr<Response> List(
     return absl::InvalidArgumentError(absl::StrCat(
         "page_size: must not be negative, got ", request.page_size()));
   }
-  const int page_size =
-      request.page_size() == 0 ? kDefaultPageSize
-                               : std::min(request.page_size(), kMaxPageSize);
+  const int page_size = request.page_size() == 0
+                            ? kDefaultPageSize
+                            : std::min(request.page_size(), kMaxPageSize);
   const std::string listing =
       absl::StrCat(request.parent(), "\n", Kind<T>::kCollection);
   ASSIGN_OR_RETURN(std::string after,
@@ -439,7 +437,7 @@ CatalogManager::CatalogManager(const FrameworkRegistry* frameworks,
                                SnapshotCache* cache,
                                std::string default_framework,
                                std::function<absl::Time()> clock)
-    : deps_{frameworks, store,           cache, std::move(default_framework),
+    : deps_{frameworks,       store, cache, std::move(default_framework),
             std::move(clock), &mu_} {}
 
 absl::StatusOr<v1::TrainingModule> CatalogManager::CreateModule(

@@ -17,9 +17,8 @@ absl::Status InFile(const std::string& path, absl::string_view where,
                       absl::StrCat(path, ": ", where, ": ", s.message()));
 }
 
-absl::Status LoadPeople(const v1::ImportBundle& bundle,
-                        const std::string& path, ProfileManager* manager,
-                        LoadStats* stats) {
+absl::Status LoadPeople(const v1::ImportBundle& bundle, const std::string& path,
+                        ProfileManager* manager, LoadStats* stats) {
   const std::string parent = OrganizationName(bundle.organization());
   for (const v1::ImportPerson& person : bundle.people()) {
     v1::CreateProfileRequest create;
@@ -38,10 +37,9 @@ absl::Status LoadPeople(const v1::ImportBundle& bundle,
       *record.mutable_assessment() = person.assessments(i);
       absl::StatusOr<v1::Assessment> a = manager->RecordAssessment(record);
       if (!a.ok()) {
-        return InFile(path,
-                      absl::StrCat("person ", person.id(), " assessments[", i,
-                                   "]"),
-                      a.status());
+        return InFile(
+            path, absl::StrCat("person ", person.id(), " assessments[", i, "]"),
+            a.status());
       }
       ++stats->assessments;
     }

@@ -40,9 +40,8 @@ absl::Status Bad() {
 
 std::string EncodePageToken(absl::string_view last_id,
                             absl::string_view listing) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kVersion, "|", Fingerprint(Signed(listing, last_id)), "|",
-                   last_id));
+  return absl::WebSafeBase64Escape(absl::StrCat(
+      kVersion, "|", Fingerprint(Signed(listing, last_id)), "|", last_id));
 }
 
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
@@ -53,8 +52,7 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
   std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 2));
   uint64_t fingerprint = 0;
   if (parts.size() != 3 || parts[0] != kVersion ||
-      !absl::SimpleAtoi(parts[1], &fingerprint) ||
-      parts[2].empty() ||
+      !absl::SimpleAtoi(parts[1], &fingerprint) || parts[2].empty() ||
       fingerprint != Fingerprint(Signed(listing, parts[2]))) {
     return Bad();
   }

@@ -29,12 +29,19 @@ constexpr int kMaxCapacity = 10000;
 
 // Fields a client may set; the rest of Profile is output only.
 const std::set<std::string>& MutableFields() {
-  static const auto* fields = new std::set<std::string>{
-      "display_name",       "framework",         "track",
-      "target_stage",       "teams",             "role",
-      "attributes",         "mentoring_capacity", "caseload_capacity",
-      "languages",          "region",            "current_caseload",
-      "completed_modules"};
+  static const auto* fields = new std::set<std::string>{"display_name",
+                                                        "framework",
+                                                        "track",
+                                                        "target_stage",
+                                                        "teams",
+                                                        "role",
+                                                        "attributes",
+                                                        "mentoring_capacity",
+                                                        "caseload_capacity",
+                                                        "languages",
+                                                        "region",
+                                                        "current_caseload",
+                                                        "completed_modules"};
   return *fields;
 }
 
@@ -134,9 +141,9 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
                                 /*max_length=*/35));
   RETURN_IF_ERROR(CheckText(p->region(), "profile.region", kMaxText, false));
   for (int i = 0; i < p->completed_modules_size(); ++i) {
-    RETURN_IF_ERROR(ValidateId(p->completed_modules(i),
-                               absl::StrCat("profile.completed_modules[", i,
-                                            "]")));
+    RETURN_IF_ERROR(
+        ValidateId(p->completed_modules(i),
+                   absl::StrCat("profile.completed_modules[", i, "]")));
   }
   const std::pair<const char*, int> capacities[] = {
       {"profile.mentoring_capacity", p->mentoring_capacity()},

@@ -103,8 +103,8 @@ absl::Status SnapshotCache::LoadAll(storage::ProfileStore* profiles,
           }
           return true;
         }));
-    RETURN_IF_ERROR(LoadItems(catalog, org, storage::CatalogKind::kModule,
-                              &snap->modules));
+    RETURN_IF_ERROR(
+        LoadItems(catalog, org, storage::CatalogKind::kModule, &snap->modules));
     RETURN_IF_ERROR(
         LoadItems(catalog, org, storage::CatalogKind::kRole, &snap->roles));
     RETURN_IF_ERROR(
@@ -141,14 +141,14 @@ void SnapshotCache::Update(absl::string_view org, const Mutation& mutate) {
 void SnapshotCache::PutPerson(absl::string_view org,
                               const storage::StoredProfile& record) {
   std::shared_ptr<const plugins::PersonView> view = MakePersonView(record);
-  std::string id = record.profile().name().substr(
-      record.profile().name().rfind('/') + 1);
+  std::string id =
+      record.profile().name().substr(record.profile().name().rfind('/') + 1);
   Update(org, [&](plugins::OrgSnapshot* snap) {
     auto& people = snap->people;
-    auto it = std::lower_bound(
-        people.begin(), people.end(), id,
-        [](const std::shared_ptr<const plugins::PersonView>& p,
-           const std::string& i) { return p->id < i; });
+    auto it =
+        std::lower_bound(people.begin(), people.end(), id,
+                         [](const std::shared_ptr<const plugins::PersonView>& p,
+                            const std::string& i) { return p->id < i; });
     bool present = it != people.end() && (*it)->id == id;
     if (view == nullptr) {
       if (present) people.erase(it);
@@ -172,7 +172,8 @@ void SnapshotCache::ErasePerson(absl::string_view org,
 
 void SnapshotCache::PutModule(absl::string_view org,
                               const v1::TrainingModule& module) {
-  Update(org, [&](plugins::OrgSnapshot* snap) { Upsert(snap->modules, module); });
+  Update(org,
+         [&](plugins::OrgSnapshot* snap) { Upsert(snap->modules, module); });
 }
 
 void SnapshotCache::PutRole(absl::string_view org, const v1::Role& role) {

@@ -40,13 +40,15 @@ plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
   snap.org = org;
   const std::string prefix = absl::StrCat("organizations/", org);
   auto pick_track = [&] {
-    return fw.tracks(std::uniform_int_distribution<int>(
-                         0, fw.tracks_size() - 1)(rng))
+    return fw
+        .tracks(
+            std::uniform_int_distribution<int>(0, fw.tracks_size() - 1)(rng))
         .id();
   };
   int indicator_count = 0;
   for (const auto& c : fw.clusters()) {
-    for (const auto& k : c.competencies()) indicator_count += k.indicators_size();
+    for (const auto& k : c.competencies())
+      indicator_count += k.indicators_size();
   }
 
   for (int i = 0; i < options.people; ++i) {
@@ -62,7 +64,8 @@ plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
         absl::StrCat("team-", std::uniform_int_distribution<int>(0, 4)(rng)));
     p->languages.push_back("nl");
     if (std::bernoulli_distribution(0.3)(rng)) p->languages.push_back("en");
-    p->region = absl::StrCat("r", std::uniform_int_distribution<int>(0, 2)(rng));
+    p->region =
+        absl::StrCat("r", std::uniform_int_distribution<int>(0, 2)(rng));
     p->mentoring_capacity = std::uniform_int_distribution<int>(0, 3)(rng);
     p->caseload_capacity = std::uniform_int_distribution<int>(10, 30)(rng);
     p->current_caseload =
@@ -71,7 +74,8 @@ plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
     // A person's levels cluster around a personal mean.
     double mean = std::uniform_real_distribution<double>(0.5, max_level)(rng);
     std::normal_distribution<double> noise(0, 0.8);
-    for (const core::IndicatorRef* ref : framework.IndicatorsOfTrack(p->track)) {
+    for (const core::IndicatorRef* ref :
+         framework.IndicatorsOfTrack(p->track)) {
       if (std::bernoulli_distribution(options.unknown_share)(rng)) continue;
       double level = std::clamp(mean + noise(rng), 0.0, double(max_level));
       p->levels[ref->ordinal] = static_cast<float>(std::round(level * 4) / 4);
@@ -129,11 +133,13 @@ plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
     c.set_workload(std::uniform_int_distribution<int>(1, 3)(rng));
     c.set_language(std::bernoulli_distribution(0.9)(rng) ? "nl" : "en");
     if (std::bernoulli_distribution(0.3)(rng)) {
-      c.set_region(absl::StrCat("r", std::uniform_int_distribution<int>(0, 2)(rng)));
+      c.set_region(
+          absl::StrCat("r", std::uniform_int_distribution<int>(0, 2)(rng)));
     }
     std::string track = pick_track();
     for (int t = 0; t < options.targets_per_item; ++t) {
-      *c.add_requirements() = RandomTarget(framework, track, rng, 1, max_level - 1);
+      *c.add_requirements() =
+          RandomTarget(framework, track, rng, 1, max_level - 1);
     }
     snap.cases.push_back(std::move(c));
   }
