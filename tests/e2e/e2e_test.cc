@@ -1,107 +1,30 @@
 // End to end: starts the real vakwijzerd binary and drives it with the real
 // command-line client, as a user would.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/test_util/server_process.h"
 #include "tests/test_util/temp_dir.h"
 
 namespace vakwijzer {
 namespace {
 
-struct Server {
-  pid_t pid = -1;
-  int out = -1;  // read end of the server's stdout
-  int port = 0;
-  std::string log;
-};
+using ::vakwijzer::testing::Cli;
+using ::vakwijzer::testing::Result;
+using ::vakwijzer::testing::Server;
+using ::vakwijzer::testing::Stop;
 
-// Reads the server's stdout until `marker` has appeared or 60 s passed.
-bool ReadUntil(Server& s, const std::string& marker) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!absl::StrContains(s.log, marker)) {
-    int left =
-        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             deadline - std::chrono::steady_clock::now())
-                             .count());
-    if (left <= 0) return false;
-    pollfd p{s.out, POLLIN, 0};
-    if (poll(&p, 1, left) <= 0) return false;
-    char buf[4096];
-    ssize_t n = read(s.out, buf, sizeof buf);
-    if (n <= 0) return false;  // the server exited
-    s.log.append(buf, n);
-  }
-  return true;
-}
-
+// A server with the shipped frameworks and the demo organisation.
 Server StartServer(const std::string& data_dir) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  Server s;
-  s.pid = fork();
-  if (s.pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::string data = "--data_dir=" + data_dir;
-    std::string frameworks =
-        std::string("--framework_dir=") + VAKWIJZER_DATA_DIR "/frameworks";
-    std::string demo =
-        std::string("--demo_file=") + VAKWIJZER_DATA_DIR "/demo/demo.textproto";
-    execl(VAKWIJZERD_BIN, VAKWIJZERD_BIN, "--listen=127.0.0.1:0", data.c_str(),
-          frameworks.c_str(), demo.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  s.out = fds[0];
-  if (ReadUntil(s, "listening on 127.0.0.1:")) {
-    size_t at = s.log.find("listening on 127.0.0.1:") + 23;
-    size_t end = s.log.find('\n', at);
-    EXPECT_TRUE(absl::SimpleAtoi(s.log.substr(at, end - at), &s.port)) << s.log;
-  }
-  return s;
-}
-
-// Sends `signal` and returns the exit status (or -signal when killed).
-int Stop(Server& s, int signal) {
-  kill(s.pid, signal);
-  int status = 0;
-  waitpid(s.pid, &status, 0);
-  ReadUntil(s, "\x01");  // drain what is left until EOF
-  close(s.out);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-Result Cli(const Server& s, const std::string& args) {
-  std::string cmd = absl::StrCat(
-      VAKWIJZER_CLI_BIN, " --server=127.0.0.1:", s.port, " ", args, " 2>&1");
-  FILE* pipe = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testing::StartServer(
+      {"--data_dir=" + data_dir,
+       std::string("--framework_dir=") + VAKWIJZER_DATA_DIR "/frameworks",
+       std::string("--demo_file=") + VAKWIJZER_DATA_DIR
+           "/demo/demo.textproto"});
 }
 
 TEST(EndToEnd, DemoGapReportThroughTheClient) {
