@@ -9,7 +9,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-grpcio python3-protobuf
+  libjwt-dev libssl-dev openssl nlohmann-json3-dev
+  python3-grpcio python3-protobuf python3-jwt python3-cryptography
 )
 # The browser test of the HTML report; installed with its recommended
 # packages (fonts, GL fallbacks) as a desktop install would be.

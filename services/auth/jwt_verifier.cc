@@ -1,0 +1,1 @@
+#include "services/auth/jwt_verifier.h"
