@@ -644,13 +644,15 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token,
     if (!kid->is_string()) {
       return Reject("malformed token: kid is not a string");
     }
+    // A JWKS key answers to its own kid only; a key from a PEM file or a
+    // secret, which has none, to every kid (identity providers send one).
     bool known = false;
     for (const JwtKey& key : keys_) {
-      if (key.kid != *kid) continue;
-      known = true;
+      if (!key.kid.empty() && key.kid != *kid) continue;
+      known = known || !key.kid.empty();
       if (key.type == *type) candidates.push_back(&key);
     }
-    if (!known) return Reject("unknown key id");
+    if (!known && candidates.empty()) return Reject("unknown key id");
   } else {
     for (const JwtKey& key : keys_) {
       if (key.type == *type) candidates.push_back(&key);

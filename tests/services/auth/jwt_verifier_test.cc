@@ -332,10 +332,22 @@ TEST_F(JwtVerifierTest, UnknownKidRefused) {
                 "unknown key id");
 }
 
-TEST_F(JwtVerifierTest, KidDoesNotMatchKeysWithoutKid) {
+// Identity providers send a kid even where the server was given a bare
+// PEM key or secret: such a key verifies tokens of any kid.
+TEST_F(JwtVerifierTest, KeysWithoutKidVerifyAnyKid) {
   std::string token = Mint(JWT_ALG_HS256, kSecret, Claims(), "k1");
-  EXPECT_STATUS(HmacVerifier().Verify(token, kNow),
-                StatusCode::kUnauthenticated, "unknown key id");
+  EXPECT_OK(HmacVerifier().Verify(token, kNow));
+  std::string forged =
+      Mint(JWT_ALG_HS256, "another-secret-of-at-least-32-by", Claims(), "k1");
+  EXPECT_STATUS(HmacVerifier().Verify(forged, kNow),
+                StatusCode::kUnauthenticated, "bad signature");
+}
+
+TEST_F(JwtVerifierTest, KidOfNoJwksKeyRefused) {
+  JwtVerifier v({{JwtKey::Type::kHmac, "k2", kSecret}}, {});
+  std::string token = Mint(JWT_ALG_HS256, kSecret, Claims(), "k1");
+  EXPECT_STATUS(v.Verify(token, kNow), StatusCode::kUnauthenticated,
+                "unknown key id");
 }
 
 TEST_F(JwtVerifierTest, KidOfAKeyOfAnotherTypeRefused) {
