@@ -114,5 +114,19 @@ void BM_ListFrameworksFloor(benchmark::State& state) {
 }
 BENCHMARK(BM_ListFrameworksFloor)->Iterations(3000)->UseRealTime();
 
+// Verification alone, without gRPC.
+void BM_VerifyHs256(benchmark::State& state) {
+  auth::JwtVerifier verifier({{auth::JwtKey::Type::kHmac, "", kSecret}}, {});
+  const std::string token = testing::MintHs256(
+      kSecret,
+      absl::StrCat("{\"sub\":\"bench\",\"org\":\"demo\",\"roles\":"
+                   "[\"reader\"],\"exp\":",
+                   absl::ToUnixSeconds(absl::Now() + absl::Hours(2)), "}"));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(verifier.Verify(token, absl::Now()));
+  }
+}
+BENCHMARK(BM_VerifyHs256);
+
 }  // namespace
 }  // namespace vakwijzer::grpc_api

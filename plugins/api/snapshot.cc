@@ -6,7 +6,7 @@ namespace vakwijzer::plugins {
 namespace {
 
 template <typename T>
-const T* FindByName(const std::vector<T>& items, absl::string_view name) {
+const T* FindByName(const SharedVector<T>& items, absl::string_view name) {
   auto it = std::lower_bound(
       items.begin(), items.end(), name,
       [](const T& item, absl::string_view n) { return item.name() < n; });
@@ -16,10 +16,10 @@ const T* FindByName(const std::vector<T>& items, absl::string_view name) {
 }  // namespace
 
 const PersonView* OrgSnapshot::FindPerson(absl::string_view id) const {
-  auto it = std::lower_bound(people.begin(), people.end(), id,
-                             [](const std::shared_ptr<const PersonView>& p,
-                                absl::string_view i) { return p->id < i; });
-  return it != people.end() && (*it)->id == id ? it->get() : nullptr;
+  size_t i =
+      people.LowerBound(id, [](const std::shared_ptr<const PersonView>& p,
+                               absl::string_view key) { return p->id < key; });
+  return i < people.size() && people[i]->id == id ? people[i].get() : nullptr;
 }
 
 const v1::Role* OrgSnapshot::FindRole(absl::string_view name) const {

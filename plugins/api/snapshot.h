@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "plugins/api/shared_vector.h"
 #include "services/core/framework_registry.h"
 #include "vakwijzer/v1/catalog.pb.h"
 
@@ -41,15 +42,18 @@ struct PersonView {
   std::vector<float> levels;
 };
 
-// An organisation at one moment. Immutable; shared by concurrent matches.
+// An organisation at one moment. Immutable once published; shared by
+// concurrent matches. The service copies the snapshot for every write, so
+// its parts are shared between copies: a write of one person copies one
+// chunk of `people` and never the catalogue (shared_vector.h).
 struct OrgSnapshot {
   std::string org;
   // Sorted by id.
-  std::vector<std::shared_ptr<const PersonView>> people;
+  ChunkedVector<std::shared_ptr<const PersonView>> people;
   // Sorted by name.
-  std::vector<v1::TrainingModule> modules;
-  std::vector<v1::Role> roles;
-  std::vector<v1::ClientCase> cases;
+  SharedVector<v1::TrainingModule> modules;
+  SharedVector<v1::Role> roles;
+  SharedVector<v1::ClientCase> cases;
 
   // nullptr when absent. Binary searches.
   const PersonView* FindPerson(absl::string_view id) const;

@@ -90,7 +90,7 @@ class RoleFitMatcher final : public Matcher {
       return absl::FailedPreconditionError(absl::StrCat(
           "subject: ", input.request.subject(), " has no loaded framework"));
     }
-    const std::vector<v1::Role>& roles = input.org.roles;
+    const auto& roles = input.org.roles;
     v1::MatchResponse response;
     fit::ExcludedList excluded;
     fit::TopK top(fit::PageSize(input.request));

@@ -10,7 +10,8 @@ namespace {
 
 // Inserts or replaces `item` in `items`, kept sorted by name.
 template <typename T>
-void Upsert(std::vector<T>& items, const T& item) {
+void Upsert(plugins::SharedVector<T>& shared, const T& item) {
+  std::vector<T>& items = shared.Mutable();
   auto it = std::lower_bound(
       items.begin(), items.end(), item,
       [](const T& a, const T& b) { return a.name() < b.name(); });
@@ -22,7 +23,10 @@ void Upsert(std::vector<T>& items, const T& item) {
 }
 
 template <typename T>
-void EraseByName(std::vector<T>& items, absl::string_view name) {
+void EraseByName(plugins::SharedVector<T>& shared, absl::string_view name) {
+  auto is_named = [&](const T& t) { return t.name() == name; };
+  if (std::none_of(shared.begin(), shared.end(), is_named)) return;
+  std::vector<T>& items = shared.Mutable();
   items.erase(std::remove_if(items.begin(), items.end(),
                              [&](const T& t) { return t.name() == name; }),
               items.end());
@@ -30,7 +34,8 @@ void EraseByName(std::vector<T>& items, absl::string_view name) {
 
 template <typename T>
 absl::Status LoadItems(storage::CatalogStore* store, absl::string_view org,
-                       storage::CatalogKind kind, std::vector<T>* out) {
+                       storage::CatalogKind kind,
+                       plugins::SharedVector<T>* out) {
   absl::Status parse = absl::OkStatus();
   RETURN_IF_ERROR(store->ScanItems(
       org, kind, "", [&](absl::string_view id, const std::string& value) {
@@ -140,22 +145,34 @@ void SnapshotCache::Update(absl::string_view org, const Mutation& mutate) {
 
 void SnapshotCache::PutPerson(absl::string_view org,
                               const storage::StoredProfile& record) {
-  std::shared_ptr<const plugins::PersonView> view = MakePersonView(record);
-  std::string id =
-      record.profile().name().substr(record.profile().name().rfind('/') + 1);
+  PutPeople(org, {record});
+}
+
+void SnapshotCache::PutPeople(
+    absl::string_view org, absl::Span<const storage::StoredProfile> records) {
+  std::vector<
+      std::pair<std::string, std::shared_ptr<const plugins::PersonView>>>
+      views;
+  views.reserve(records.size());
+  for (const storage::StoredProfile& record : records) {
+    const std::string& name = record.profile().name();
+    views.emplace_back(name.substr(name.rfind('/') + 1),
+                       MakePersonView(record));
+  }
   Update(org, [&](plugins::OrgSnapshot* snap) {
-    auto& people = snap->people;
-    auto it =
-        std::lower_bound(people.begin(), people.end(), id,
-                         [](const std::shared_ptr<const plugins::PersonView>& p,
-                            const std::string& i) { return p->id < i; });
-    bool present = it != people.end() && (*it)->id == id;
-    if (view == nullptr) {
-      if (present) people.erase(it);
-    } else if (present) {
-      *it = view;
-    } else {
-      people.insert(it, view);
+    for (auto& [id, view] : views) {
+      auto& people = snap->people;
+      size_t i = people.LowerBound(
+          id, [](const std::shared_ptr<const plugins::PersonView>& p,
+                 const std::string& key) { return p->id < key; });
+      bool present = i < people.size() && people[i]->id == id;
+      if (view == nullptr) {
+        if (present) people.Erase(i);
+      } else if (present) {
+        people.Set(i, std::move(view));
+      } else {
+        people.Insert(i, std::move(view));
+      }
     }
   });
 }
@@ -164,9 +181,10 @@ void SnapshotCache::ErasePerson(absl::string_view org,
                                 absl::string_view person) {
   Update(org, [&](plugins::OrgSnapshot* snap) {
     auto& people = snap->people;
-    people.erase(std::remove_if(people.begin(), people.end(),
-                                [&](const auto& p) { return p->id == person; }),
-                 people.end());
+    size_t i = people.LowerBound(
+        person, [](const std::shared_ptr<const plugins::PersonView>& p,
+                   absl::string_view key) { return p->id < key; });
+    if (i < people.size() && people[i]->id == person) people.Erase(i);
   });
 }
 

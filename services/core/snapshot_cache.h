@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "plugins/api/snapshot.h"
 #include "services/core/framework_registry.h"
 #include "storage/catalog_store.h"
@@ -39,6 +40,9 @@ class SnapshotCache {
 
   // Mutations, called by the managers after the store accepted the write.
   void PutPerson(absl::string_view org, const storage::StoredProfile& record);
+  // Many people in one update: one copy of the snapshot for all of them.
+  void PutPeople(absl::string_view org,
+                 absl::Span<const storage::StoredProfile> records);
   void ErasePerson(absl::string_view org, absl::string_view person);
   void PutModule(absl::string_view org, const v1::TrainingModule& module);
   void PutRole(absl::string_view org, const v1::Role& role);

@@ -372,7 +372,7 @@ TEST_F(CaseStaffingTest, ResidualMustHavesNobodyAvailableMeets) {
   PersonSpec full("cas");
   full.caseload = 30;
   full.levels = {{"j-a2-1", 3}};
-  org_.people[2] = Person(*mini_, full);
+  org_.people.Set(2, Person(*mini_, full));
   ASSERT_OK_AND_ASSIGN(
       r, RunMatch(*matcher_, org_, *mini_registry_, CaseName("rare")));
   ASSERT_EQ(r.residual_size(), 1);
@@ -461,7 +461,7 @@ TEST_F(CaseStaffingTest, AgreesWithOracleOnSyntheticOrgs) {
     for (size_t i = 0; i < org.people.size(); i += 3) {
       auto p = std::make_shared<PersonView>(*org.people[i]);
       p->current_caseload = p->caseload_capacity - static_cast<int>(i % 4);
-      org.people[i] = p;
+      org.people.Set(i, p);
     }
     for (const v1::ClientCase& c : org.cases) {
       ASSERT_OK_AND_ASSIGN(

@@ -428,7 +428,7 @@ TEST_F(ExternalMatcherTest, InputCopiesThePerson) {
   ann->caseload_capacity = 20;
   ann->current_caseload = 7;
   ann->completed_modules = {"m1"};
-  org_.people[0] = ann;
+  org_.people.Set(0, ann);
   v1::TrainingModule module;
   module.set_name("organizations/acme/modules/m1");
   org_.modules.push_back(module);

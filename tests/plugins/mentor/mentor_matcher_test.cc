@@ -68,8 +68,11 @@ std::shared_ptr<PersonView> MakePerson(const core::FrameworkIndex& fw,
 }
 
 void SortPeople(OrgSnapshot* org) {
-  std::sort(org->people.begin(), org->people.end(),
+  std::vector<std::shared_ptr<const PersonView>> people(org->people.begin(),
+                                                        org->people.end());
+  std::sort(people.begin(), people.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
+  org->people = std::move(people);
 }
 
 std::vector<std::string> Names(const v1::MatchResponse& r) {
@@ -421,10 +424,10 @@ TEST_F(MentorMatcherTest, NoGapsAndNoMentors) {
 
   // Nobody has mentoring capacity: no mentor, both gap competencies left.
   OrgSnapshot busy = BaseOrg();
-  for (auto& p : busy.people) {
-    auto copy = std::make_shared<PersonView>(*p);
+  for (size_t i = 0; i < busy.people.size(); ++i) {
+    auto copy = std::make_shared<PersonView>(*busy.people[i]);
     copy->mentoring_capacity = 0;
-    p = copy;
+    busy.people.Set(i, copy);
   }
   ASSERT_OK_AND_ASSIGN(v1::MatchResponse none,
                        Run(busy, PersonResource("mentee")));

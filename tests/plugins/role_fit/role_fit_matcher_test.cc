@@ -102,8 +102,11 @@ v1::Role Role(const std::string& id, std::string track, std::string framework,
 }
 
 void SortSnapshot(OrgSnapshot* org) {
-  std::sort(org->people.begin(), org->people.end(),
+  std::vector<std::shared_ptr<const PersonView>> people(org->people.begin(),
+                                                        org->people.end());
+  std::sort(people.begin(), people.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
+  org->people = std::move(people);
   std::sort(
       org->roles.begin(), org->roles.end(),
       [](const v1::Role& a, const v1::Role& b) { return a.name() < b.name(); });

@@ -820,7 +820,7 @@ TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
   OrgSnapshot org = OverlappingOrg(sfd, 25, 1);
   auto person = std::make_shared<PersonView>(*org.people[0]);
   for (float& level : person->levels) level = 0;
-  org.people[0] = person;
+  org.people.Set(0, person);
   const auto& refs = sfd.IndicatorsOfTrack(person->track);
   std::mt19937_64 rng(1);
   size_t next = 0;

@@ -115,20 +115,11 @@ struct Page {
   std::string next;
 };
 
-template <typename T>
-std::vector<std::string> IdsOf(
-    const google::protobuf::RepeatedPtrField<T>& items) {
+// Of a repeated field, a vector or a snapshot's part.
+template <typename Items>
+std::vector<std::string> IdsOf(const Items& items) {
   std::vector<std::string> out;
-  for (const T& item : items) {
-    out.push_back(item.name().substr(item.name().rfind('/') + 1));
-  }
-  return out;
-}
-
-template <typename T>
-std::vector<std::string> IdsOf(const std::vector<T>& items) {
-  std::vector<std::string> out;
-  for (const T& item : items) {
+  for (const auto& item : items) {
     out.push_back(item.name().substr(item.name().rfind('/') + 1));
   }
   return out;
@@ -202,7 +193,8 @@ struct ModuleKind {
     if (!r.ok()) return r.status();
     return Page{IdsOf(r->modules()), r->next_page_token()};
   }
-  static const std::vector<Item>& Cached(const plugins::OrgSnapshot& s) {
+  static const plugins::SharedVector<Item>& Cached(
+      const plugins::OrgSnapshot& s) {
     return s.modules;
   }
 };
@@ -244,7 +236,8 @@ struct RoleKind {
     if (!r.ok()) return r.status();
     return Page{IdsOf(r->roles()), r->next_page_token()};
   }
-  static const std::vector<Item>& Cached(const plugins::OrgSnapshot& s) {
+  static const plugins::SharedVector<Item>& Cached(
+      const plugins::OrgSnapshot& s) {
     return s.roles;
   }
 };
@@ -286,7 +279,8 @@ struct CaseKind {
     if (!r.ok()) return r.status();
     return Page{IdsOf(r->cases()), r->next_page_token()};
   }
-  static const std::vector<Item>& Cached(const plugins::OrgSnapshot& s) {
+  static const plugins::SharedVector<Item>& Cached(
+      const plugins::OrgSnapshot& s) {
     return s.cases;
   }
 };

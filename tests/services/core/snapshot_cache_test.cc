@@ -88,10 +88,10 @@ std::vector<std::string> PersonIds(const OrgSnapshot& snap) {
   return out;
 }
 
-template <typename T>
-std::vector<std::string> Names(const std::vector<T>& items) {
+template <typename Items>
+std::vector<std::string> Names(const Items& items) {
   std::vector<std::string> out;
-  for (const T& item : items) out.push_back(item.name());
+  for (const auto& item : items) out.push_back(item.name());
   return out;
 }
 
@@ -122,8 +122,8 @@ void ExpectSamePerson(const PersonView& a, const PersonView& b) {
   }
 }
 
-template <typename T>
-void ExpectSameItems(const std::vector<T>& a, const std::vector<T>& b) {
+template <typename Items>
+void ExpectSameItems(const Items& a, const Items& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_TRUE(MessageDifferencer::Equals(a[i], b[i]))
