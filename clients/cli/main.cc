@@ -297,6 +297,15 @@ std::string Percent(double share) {
   return absl::StrFormat("%3.0f%%", share * 100);
 }
 
+// `text` with control characters (C0, DEL) shown as '?'.
+std::string Printable(std::string text) {
+  for (char& c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return text;
+}
+
 // Cuts `text` to at most `width` characters (not bytes: the framework is
 // Dutch UTF-8).
 std::string Clip(const std::string& text, size_t width) {
@@ -591,11 +600,14 @@ class Client {
           *all.add_events() = e;
           continue;
         }
+        // Callers come from tokens: no control characters to the terminal.
         std::cout << absl::StrFormat(
             "%-24s %-16s %-20s %-48s %-44s %s\n",
-            google::protobuf::util::TimeUtil::ToString(e.time()), e.caller(),
-            e.roles().empty() ? "-" : absl::StrJoin(e.roles(), ","), e.rpc(),
-            e.resource(), e.outcome());
+            google::protobuf::util::TimeUtil::ToString(e.time()),
+            Printable(e.caller()),
+            e.roles().empty() ? "-" : Printable(absl::StrJoin(e.roles(), ",")),
+            Printable(e.rpc()), Printable(e.resource()),
+            Printable(e.outcome()));
       }
       request.set_page_token(response.next_page_token());
       if (limit > 0 && count == limit && !request.page_token().empty()) {

@@ -145,7 +145,8 @@ class FakeAudit final : public v1::AuditService::Service {
       v1::AuditEvent* e = response->add_events();
       e->set_name(absl::StrCat(request->parent(), "/auditEvents/e", i));
       e->mutable_time()->set_seconds(1700000000 + i);
-      e->set_caller(absl::StrCat("caller-", i));
+      // caller-1 tries to colour the terminal.
+      e->set_caller(absl::StrCat("caller-", i, i == 1 ? "\x1b[31m" : ""));
       e->add_roles("reader");
       e->add_roles("self");
       e->set_rpc("/vakwijzer.v1.ProfileService/GetGapReport");
@@ -363,6 +364,8 @@ TEST_F(CliConnection, AuditFollowsPagesAndPassesFilters) {
       << all.output;
   EXPECT_TRUE(absl::StrContains(all.output, "PERMISSION_DENIED")) << all.output;
   EXPECT_TRUE(absl::StrContains(all.output, "\n3 events\n")) << all.output;
+  EXPECT_TRUE(absl::StrContains(all.output, "caller-1?[31m")) << all.output;
+  EXPECT_FALSE(absl::StrContains(all.output, "\x1b")) << all.output;
   v1::ListAuditEventsRequest last = audit_.last();
   EXPECT_EQ(last.parent(), "organizations/demo");
   EXPECT_EQ(last.page_token(), "page-2");
