@@ -46,17 +46,21 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   std::string secret = text.str();
+  // The server's rules (services/auth LoadJwtKeys): a file that starts
+  // like JSON is a JWKS, one with a PEM block holds public keys, anything
+  // else is the secret without one trailing newline (LF or CRLF).
+  if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(secret), "{")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--secret_file: ", path,
+        " is JSON, which the server reads as a JWKS document; token mint "
+        "signs with an HS256 secret only"));
+  }
   if (absl::EndsWith(secret, "\n")) secret.pop_back();
+  if (absl::EndsWith(secret, "\r")) secret.pop_back();
   if (absl::StrContains(secret, "-----BEGIN ")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--secret_file: ", path,
         " holds a PEM key; token mint signs with an HS256 secret only"));
-  }
-  if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(secret), "{") &&
-      absl::StrContains(secret, "\"keys\"")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--secret_file: ", path,
-        " is a JWKS document; token mint signs with an HS256 secret only"));
   }
   if (secret.size() < kMinSecretBytes) {
     return absl::InvalidArgumentError(absl::StrCat(

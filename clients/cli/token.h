@@ -27,10 +27,11 @@ struct MintOptions {
   std::string audience;  // `aud` when not empty
 };
 
-// The HS256 secret in `path`: its bytes with one trailing newline removed,
-// as the server reads it. INVALID_ARGUMENT naming the file when it cannot
-// be read, is shorter than kMinSecretBytes, or holds a PEM key or a JWKS
-// document (which the server reads as public keys, not as a secret).
+// The HS256 secret in `path`: its bytes with one trailing newline (LF or
+// CRLF) removed, as the server reads it. INVALID_ARGUMENT naming the file
+// when it cannot be read, is shorter than kMinSecretBytes, or holds a PEM
+// key or starts like JSON (which the server reads as public keys or a
+// JWKS document, not as a secret).
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
 
 // A signed compact JWT with claims sub, org, roles (a JSON array), person

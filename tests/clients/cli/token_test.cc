@@ -36,6 +36,8 @@ token, secret_file, audience, issuer = sys.argv[1:5]
 secret = open(secret_file, "rb").read()
 if secret.endswith(b"\n"):
     secret = secret[:-1]
+if secret.endswith(b"\r"):
+    secret = secret[:-1]
 options = {"require": ["exp", "iat", "sub"]}
 try:
     claims = jwt.decode(token, secret, algorithms=["HS256"],
@@ -179,8 +181,16 @@ TEST(MintToken, SecretLengthAfterOneTrailingNewline) {
   secret = cli::ReadSecretFile(dir.Sub("31"));
   ASSERT_TRUE(secret.ok()) << secret.status();  // 31 bytes and a newline
   EXPECT_EQ(*secret, std::string(31, 'k') + "\n");
-  WriteTextFile(dir.Sub("jwks"), R"({"keys": [{"kty": "oct", "k": "x"}]})");
-  EXPECT_FALSE(cli::ReadSecretFile(dir.Sub("jwks")).ok());
+  WriteTextFile(dir.Sub("crlf"), std::string(32, 'c') + "\r\n");
+  secret = cli::ReadSecretFile(dir.Sub("crlf"));
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  EXPECT_EQ(*secret, std::string(32, 'c'));
+  // JSON is a JWKS to the server, never a secret, however long.
+  WriteTextFile(
+      dir.Sub("jwks"),
+      " {\"keys\": [{\"kty\": \"oct\", \"k\": \"0123456789abcdef\"}]}");
+  EXPECT_TRUE(absl::StrContains(
+      cli::ReadSecretFile(dir.Sub("jwks")).status().message(), "is JSON"));
 }
 
 TEST(MintToken, ExpiryIsIssuedAtPlusTtl) {
