@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "common/names.h"
 #include "vakwijzer/storage/records.pb.h"
+#include "vakwijzer/v1/audit.pb.h"
 #include "vakwijzer/v1/profile.pb.h"
 
 namespace vakwijzer::storage {
@@ -18,6 +19,10 @@ namespace vakwijzer::storage {
 // Thread-safe. Every write is atomic and durable once it returns OK. The
 // store does not serialise read-check-write sequences: callers that read a
 // record and write it back hold their own per-person lock.
+//
+// The writes of a person's data take an optional audit event (null for
+// none): it is appended to the organisation's audit trail (AuditStore) in
+// the same atomic batch as the change it records.
 class ProfileStore {
  public:
   ProfileStore() = default;
@@ -30,10 +35,13 @@ class ProfileStore {
 
   // Writes the profile record, replacing any existing one.
   virtual absl::Status PutProfile(const PersonName& name,
-                                  const StoredProfile& record) = 0;
+                                  const StoredProfile& record,
+                                  const v1::AuditEvent* audit) = 0;
 
   // Erases the profile and all its assessments in one batch.
-  virtual absl::Status DeleteProfile(const PersonName& name) = 0;
+  // The audit trail is kept.
+  virtual absl::Status DeleteProfile(const PersonName& name,
+                                     const v1::AuditEvent* audit) = 0;
 
   // Whether an assessment with this id exists for the person.
   virtual absl::StatusOr<bool> HasAssessment(const PersonName& name,
@@ -45,7 +53,8 @@ class ProfileStore {
   virtual absl::Status AppendAssessment(const PersonName& name,
                                         absl::string_view id,
                                         const v1::Assessment& assessment,
-                                        const StoredProfile& record) = 0;
+                                        const StoredProfile& record,
+                                        const v1::AuditEvent* audit) = 0;
 
   using ProfileVisitor = std::function<bool(const StoredProfile&)>;
   using AssessmentVisitor =
@@ -65,7 +74,7 @@ class ProfileStore {
                                        const AssessmentVisitor& visit) = 0;
 
   // Erases everything of the organisation (profiles, assessments,
-  // catalogue) in one batch.
+  // catalogue) in one batch; the audit trail is kept.
   virtual absl::Status DeleteOrganization(absl::string_view org) = 0;
 
   // Whether the store holds no organisation data at all (a new store).

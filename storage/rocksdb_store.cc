@@ -1,9 +1,12 @@
 #include "storage/rocksdb_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -11,6 +14,7 @@ namespace vakwijzer::storage {
 namespace {
 
 constexpr char kSchemaKey[] = "meta/schema_version";
+constexpr char kAuditFamily[] = "audit";
 constexpr char kOrgRoot[] = "o/";
 
 // '!' sorts below every id character, so people scan in order of id.
@@ -29,6 +33,16 @@ std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   end.back() = static_cast<char>(end.back() + 1);
   return end;
+}
+
+std::string AuditKey(absl::string_view org, absl::string_view id) {
+  return absl::StrCat(org, "/", id);
+}
+// The smallest event id at `t` (clamped to the epoch and the id range).
+std::string AuditTimeId(absl::Time t) {
+  if (t <= absl::UnixEpoch()) return std::string(16, '0');
+  if (t == absl::InfiniteFuture()) return std::string(16, 'g');
+  return absl::StrFormat("%016x", static_cast<uint64_t>(absl::ToUnixMicros(t)));
 }
 
 std::string ItemPrefix(absl::string_view org, CatalogKind kind) {
@@ -61,12 +75,16 @@ absl::Status FromRocksDb(const rocksdb::Status& s) {
   return absl::InternalError(msg);
 }
 
-RocksDbStore::RocksDbStore(std::unique_ptr<rocksdb::DB> db)
-    : db_(std::move(db)) {}
+RocksDbStore::RocksDbStore(std::unique_ptr<rocksdb::DB> db,
+                           std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : db_(std::move(db)), handles_(std::move(handles)) {}
 
 RocksDbStore::~RocksDbStore() {
   if (db_ != nullptr) {
     db_->FlushWAL(/*sync=*/true);
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      db_->DestroyColumnFamilyHandle(h);
+    }
     db_->Close();
   }
 }
@@ -75,17 +93,26 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
     const std::string& path) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  // The audit column family came after schema version 1's first release;
+  // it is added to such a database on open.
+  options.create_missing_column_families = true;
   options.compression = rocksdb::kLZ4Compression;
   options.IncreaseParallelism(2);
+  rocksdb::ColumnFamilyOptions cf_options(options);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kAuditFamily, cf_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(options), path,
+                                        families, &handles, &raw);
   if (!s.ok()) {
     return absl::Status(
         FromRocksDb(s).code(),
         absl::StrCat("cannot open database in ", path, ": ", s.ToString()));
   }
   std::unique_ptr<RocksDbStore> store(
-      new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+      new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
 
   std::string value;
   s = store->db_->Get(rocksdb::ReadOptions(), kSchemaKey, &value);
@@ -121,10 +148,74 @@ absl::StatusOr<int> RocksDbStore::SchemaVersion() {
   return version;
 }
 
-absl::Status RocksDbStore::Write(rocksdb::WriteBatch* batch) {
+absl::Status RocksDbStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions options;
-  options.sync = true;  // an acknowledged write survives a crash
+  options.sync = sync;  // an acknowledged write survives a crash
   return FromRocksDb(db_->Write(options, batch));
+}
+
+absl::Status RocksDbStore::AddAudit(absl::string_view org, v1::AuditEvent event,
+                                    rocksdb::WriteBatch* batch) {
+  int64_t micros =
+      event.time().seconds() * 1000000 + event.time().nanos() / 1000;
+  std::string id = absl::StrFormat(
+      "%016x%08x", static_cast<uint64_t>(std::max<int64_t>(micros, 0)),
+      audit_seq_.fetch_add(1, std::memory_order_relaxed));
+  event.set_name(absl::StrCat("organizations/", org, "/auditEvents/", id));
+  return FromRocksDb(
+      batch->Put(handles_[1], AuditKey(org, id), event.SerializeAsString()));
+}
+
+absl::Status RocksDbStore::AppendAudit(absl::string_view org,
+                                       v1::AuditEvent event, bool sync) {
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(AddAudit(org, std::move(event), &batch));
+  return Write(&batch, sync);
+}
+
+absl::Status RocksDbStore::ScanAudit(absl::string_view org,
+                                     absl::string_view start_after,
+                                     absl::Time start, absl::Time end,
+                                     const AuditVisitor& visit) {
+  std::string first = AuditKey(org, AuditTimeId(start));
+  std::string last = AuditKey(org, AuditTimeId(end));
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(last);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handles_[1]));
+  std::string after = AuditKey(org, start_after);
+  if (!start_after.empty() && after > first) {
+    it->Seek(after);
+    if (it->Valid() && it->key() == rocksdb::Slice(after)) it->Next();
+  } else {
+    it->Seek(first);
+  }
+  for (; it->Valid(); it->Next()) {
+    v1::AuditEvent event;
+    if (!event.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("unparsable audit event at key ", it->key().ToString()));
+    }
+    if (!visit(event)) return absl::OkStatus();
+  }
+  return FromRocksDb(it->status());
+}
+
+absl::Status RocksDbStore::DropAuditBefore(absl::Time cutoff) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
+  rocksdb::WriteBatch batch;
+  std::string cutoff_id = AuditTimeId(cutoff);
+  for (it->SeekToFirst(); it->Valid();) {
+    absl::string_view key(it->key().data(), it->key().size());
+    std::string org(key.substr(0, key.find('/')));
+    RETURN_IF_ERROR(FromRocksDb(batch.DeleteRange(
+        handles_[1], AuditKey(org, ""), AuditKey(org, cutoff_id))));
+    it->Seek(PrefixEnd(AuditKey(org, "")));  // the next organisation
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status()));
+  return Write(&batch);
 }
 
 absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(const PersonName& name) {
@@ -140,16 +231,20 @@ absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(const PersonName& name) {
 }
 
 absl::Status RocksDbStore::PutProfile(const PersonName& name,
-                                      const StoredProfile& record) {
+                                      const StoredProfile& record,
+                                      const v1::AuditEvent* audit) {
   rocksdb::WriteBatch batch;
   batch.Put(PersonPrefix(name), record.SerializeAsString());
+  if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }
 
-absl::Status RocksDbStore::DeleteProfile(const PersonName& name) {
+absl::Status RocksDbStore::DeleteProfile(const PersonName& name,
+                                         const v1::AuditEvent* audit) {
   std::string prefix = PersonPrefix(name);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(prefix, PrefixEnd(prefix));
+  if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }
 
@@ -166,11 +261,13 @@ absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
 absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
                                             absl::string_view id,
                                             const v1::Assessment& assessment,
-                                            const StoredProfile& record) {
+                                            const StoredProfile& record,
+                                            const v1::AuditEvent* audit) {
   rocksdb::WriteBatch batch;
   batch.Put(absl::StrCat(AssessmentPrefix(name), id),
             assessment.SerializeAsString());
   batch.Put(PersonPrefix(name), record.SerializeAsString());
+  if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }
 

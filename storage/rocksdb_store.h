@@ -5,16 +5,23 @@
 //   o/{org}/p/{person}!                     -> StoredProfile
 //   o/{org}/p/{person}!a/{assessment}       -> v1::Assessment
 //   o/{org}/m/{module}, o/{org}/r/{role}, o/{org}/c/{case} -> catalogue items
+// and, in the column family "audit":
+//   {org}/{event}                           -> v1::AuditEvent
+// where {event} is 16 hex digits of the event's time in microseconds since
+// the epoch and 8 of a sequence number, so that events sort by time.
 // An organisation is the prefix "o/{org}/", a person "o/{org}/p/{person}!"
 // ('!' sorts below every id character, so people are in order of id).
 #ifndef VAKWIJZER_STORAGE_ROCKSDB_STORE_H_
 #define VAKWIJZER_STORAGE_ROCKSDB_STORE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "storage/audit_store.h"
 #include "storage/catalog_store.h"
 #include "storage/profile_store.h"
 
@@ -27,7 +34,9 @@ inline constexpr int kSchemaVersion = 1;
 // UNAVAILABLE, anything else -> INTERNAL.
 absl::Status FromRocksDb(const rocksdb::Status& s);
 
-class RocksDbStore final : public ProfileStore, public CatalogStore {
+class RocksDbStore final : public ProfileStore,
+                           public CatalogStore,
+                           public AuditStore {
  public:
   // Opens (creating if needed) the database in `path`. A database written
   // by a newer schema is refused with FAILED_PRECONDITION.
@@ -38,14 +47,16 @@ class RocksDbStore final : public ProfileStore, public CatalogStore {
   ~RocksDbStore() override;
 
   absl::StatusOr<StoredProfile> GetProfile(const PersonName& name) override;
-  absl::Status PutProfile(const PersonName& name,
-                          const StoredProfile& record) override;
-  absl::Status DeleteProfile(const PersonName& name) override;
+  absl::Status PutProfile(const PersonName& name, const StoredProfile& record,
+                          const v1::AuditEvent* audit) override;
+  absl::Status DeleteProfile(const PersonName& name,
+                             const v1::AuditEvent* audit) override;
   absl::StatusOr<bool> HasAssessment(const PersonName& name,
                                      absl::string_view id) override;
   absl::Status AppendAssessment(const PersonName& name, absl::string_view id,
                                 const v1::Assessment& assessment,
-                                const StoredProfile& record) override;
+                                const StoredProfile& record,
+                                const v1::AuditEvent* audit) override;
   absl::Status ScanProfiles(absl::string_view org,
                             absl::string_view start_after,
                             const ProfileVisitor& visit) override;
@@ -67,14 +78,28 @@ class RocksDbStore final : public ProfileStore, public CatalogStore {
   absl::Status ScanOrganizations(
       const std::function<void(absl::string_view org)>& visit) override;
 
+  absl::Status AppendAudit(absl::string_view org, v1::AuditEvent event,
+                           bool sync) override;
+  absl::Status ScanAudit(absl::string_view org, absl::string_view start_after,
+                         absl::Time start, absl::Time end,
+                         const AuditVisitor& visit) override;
+  absl::Status DropAuditBefore(absl::Time cutoff) override;
+
   // Stored schema version (for tests and diagnostics).
   absl::StatusOr<int> SchemaVersion();
 
  private:
-  explicit RocksDbStore(std::unique_ptr<rocksdb::DB> db);
-  absl::Status Write(rocksdb::WriteBatch* batch);
+  RocksDbStore(std::unique_ptr<rocksdb::DB> db,
+               std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
+  // Adds `event` (named here) to `batch`.
+  absl::Status AddAudit(absl::string_view org, v1::AuditEvent event,
+                        rocksdb::WriteBatch* batch);
 
   std::unique_ptr<rocksdb::DB> db_;
+  // [0] the default column family, [1] "audit".
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::atomic<uint32_t> audit_seq_{0};
 };
 
 }  // namespace vakwijzer::storage

@@ -30,8 +30,9 @@ struct JwtOptions {
 struct JwtKey {
   enum class Type { kHmac, kRsa, kEc };
   Type type;
-  // `kid` from a JWKS document; empty for a key from a PEM file or a
-  // secret, which then verifies any token of its algorithm.
+  // `kid` from a JWKS document, which then verifies only tokens with that
+  // kid; empty for a key from a PEM file or a secret, which verifies any
+  // token of its algorithm, whatever its kid.
   std::string kid;
   // The HMAC secret, or the public key as PEM.
   std::string material;
@@ -51,12 +52,13 @@ class JwtVerifier {
 
   // UNAUTHENTICATED with a short reason when `token` is malformed, signed
   // with an algorithm other than HS256/RS256/ES256 or by no known key
-  // (`kid` selects a JWKS key; without one every key of the algorithm's
-  // type is tried), lacks `exp` or has expired, is not yet valid (`nbf`),
-  // has the wrong `iss` or `aud`, or its claims do not make a principal:
-  // `sub` (string, required), `org` (an organisation id or "*"),
-  // `roles` (array of admin/assessor/reader/self, at least one), `person`
-  // (required with role self). The message never contains the token.
+  // (a token's `kid` selects the JWKS keys with that kid; keys without a
+  // kid are tried for every token of their algorithm), lacks `exp` or has
+  // expired, is not yet valid (`nbf`), has the wrong `iss` or `aud`, or its
+  // claims do not make a principal: `sub` (string, required), `org` (an
+  // organisation id or "*"), `roles` (array of admin/assessor/reader/self, at
+  // least one), `person` (required with role self). The message never contains
+  // the token.
   absl::StatusOr<Principal> Verify(absl::string_view token,
                                    absl::Time now) const;
 

@@ -159,7 +159,7 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
 }
 
 absl::StatusOr<v1::Profile> ProfileManager::CreateProfile(
-    const v1::CreateProfileRequest& request) {
+    const v1::CreateProfileRequest& request, const v1::AuditEvent* audit) {
   ASSIGN_OR_RETURN(std::string org,
                    ParseOrganizationName(request.parent(), "parent"));
   RETURN_IF_ERROR(ValidateId(request.profile_id(), "profile_id"));
@@ -188,7 +188,7 @@ absl::StatusOr<v1::Profile> ProfileManager::CreateProfile(
         absl::StrCat("profile_id: ", name.Format(), " already exists"));
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
-  RETURN_IF_ERROR(store_->PutProfile(name, record));
+  RETURN_IF_ERROR(store_->PutProfile(name, record, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return Output(record);
 }
@@ -201,7 +201,7 @@ absl::StatusOr<v1::Profile> ProfileManager::GetProfile(
 }
 
 absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
-    const v1::UpdateProfileRequest& request) {
+    const v1::UpdateProfileRequest& request, const v1::AuditEvent* audit) {
   ASSIGN_OR_RETURN(PersonName name,
                    ParsePersonName(request.profile().name(), "profile.name"));
   google::protobuf::FieldMask mask = request.update_mask();
@@ -229,18 +229,18 @@ absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
   *updated.mutable_update_time() = ToProto(clock_());
   *record.mutable_profile() = std::move(updated);
   record.set_revision(record.revision() + 1);
-  RETURN_IF_ERROR(store_->PutProfile(name, record));
+  RETURN_IF_ERROR(store_->PutProfile(name, record, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return Output(record);
 }
 
 absl::Status ProfileManager::DeleteProfile(
-    const v1::DeleteProfileRequest& request) {
+    const v1::DeleteProfileRequest& request, const v1::AuditEvent* audit) {
   ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.name(), "name"));
   absl::MutexLock lock(&LockFor(name));
   ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
   RETURN_IF_ERROR(CheckEtag(request.etag(), record));
-  RETURN_IF_ERROR(store_->DeleteProfile(name));
+  RETURN_IF_ERROR(store_->DeleteProfile(name, audit));
   if (cache_) cache_->ErasePerson(name.org, name.person);
   return absl::OkStatus();
 }
@@ -291,7 +291,7 @@ absl::StatusOr<std::vector<v1::Assessment>> ProfileManager::LoadAssessments(
 }
 
 absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
-    const v1::RecordAssessmentRequest& request) {
+    const v1::RecordAssessmentRequest& request, const v1::AuditEvent* audit) {
   ASSIGN_OR_RETURN(PersonName name,
                    ParsePersonName(request.parent(), "parent"));
   if (!request.assessment_id().empty()) {
@@ -432,7 +432,7 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
             });
   record.mutable_profile()->set_assessment_count(
       record.profile().assessment_count() + 1);
-  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record));
+  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return a;
 }
@@ -465,6 +465,19 @@ absl::StatusOr<v1::ListAssessmentsResponse> ProfileManager::ListAssessments(
     response.set_next_page_token(EncodePageToken(last_id, request.parent()));
   }
   return response;
+}
+
+absl::StatusOr<v1::PersonDataExport> ProfileManager::ExportPersonData(
+    const v1::ExportPersonDataRequest& request) {
+  ASSIGN_OR_RETURN(PersonName name, ParsePersonName(request.name(), "name"));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  v1::PersonDataExport out;
+  *out.mutable_profile() = Output(record);
+  ASSIGN_OR_RETURN(std::vector<v1::Assessment> assessments,
+                   LoadAssessments(name));
+  for (v1::Assessment& a : assessments) *out.add_assessments() = std::move(a);
+  *out.mutable_export_time() = ToProto(clock_());
+  return out;
 }
 
 absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(

@@ -48,20 +48,29 @@ class ProfileManager {
                  std::function<absl::Time()> clock = absl::Now,
                  SnapshotCache* cache = nullptr);
 
+  // The writes take an optional audit event, stored in the same batch as
+  // the change (see storage::ProfileStore); null for none.
   absl::StatusOr<v1::Profile> CreateProfile(
-      const v1::CreateProfileRequest& request);
+      const v1::CreateProfileRequest& request,
+      const v1::AuditEvent* audit = nullptr);
   absl::StatusOr<v1::Profile> GetProfile(const v1::GetProfileRequest& request);
   absl::StatusOr<v1::Profile> UpdateProfile(
-      const v1::UpdateProfileRequest& request);
-  absl::Status DeleteProfile(const v1::DeleteProfileRequest& request);
+      const v1::UpdateProfileRequest& request,
+      const v1::AuditEvent* audit = nullptr);
+  absl::Status DeleteProfile(const v1::DeleteProfileRequest& request,
+                             const v1::AuditEvent* audit = nullptr);
   absl::StatusOr<v1::ListProfilesResponse> ListProfiles(
       const v1::ListProfilesRequest& request);
   absl::StatusOr<v1::Assessment> RecordAssessment(
-      const v1::RecordAssessmentRequest& request);
+      const v1::RecordAssessmentRequest& request,
+      const v1::AuditEvent* audit = nullptr);
   absl::StatusOr<v1::ListAssessmentsResponse> ListAssessments(
       const v1::ListAssessmentsRequest& request);
   absl::StatusOr<v1::GapReport> GetGapReport(
       const v1::GetGapReportRequest& request);
+  // The profile and every assessment (audit_events are not filled here).
+  absl::StatusOr<v1::PersonDataExport> ExportPersonData(
+      const v1::ExportPersonDataRequest& request);
 
  private:
   absl::Mutex& LockFor(const PersonName& name);

@@ -4,94 +4,29 @@
 
 namespace vakwijzer::grpc_api {
 
-grpc::Status CatalogServiceImpl::CreateModule(
-    grpc::ServerContext*, const v1::CreateModuleRequest* request,
-    v1::TrainingModule* response) {
-  return Reply(manager_->CreateModule(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::GetModule(
-    grpc::ServerContext*, const v1::GetCatalogItemRequest* request,
-    v1::TrainingModule* response) {
-  return Reply(manager_->GetModule(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::UpdateModule(
-    grpc::ServerContext*, const v1::UpdateModuleRequest* request,
-    v1::TrainingModule* response) {
-  return Reply(manager_->UpdateModule(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::DeleteModule(
-    grpc::ServerContext*, const v1::DeleteCatalogItemRequest* request,
-    google::protobuf::Empty*) {
-  return ToGrpcStatus(manager_->DeleteModule(*request));
-}
-
-grpc::Status CatalogServiceImpl::ListModules(
-    grpc::ServerContext*, const v1::ListCatalogRequest* request,
-    v1::ListModulesResponse* response) {
-  return Reply(manager_->ListModules(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::CreateRole(
-    grpc::ServerContext*, const v1::CreateRoleRequest* request,
-    v1::Role* response) {
-  return Reply(manager_->CreateRole(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::GetRole(
-    grpc::ServerContext*, const v1::GetCatalogItemRequest* request,
-    v1::Role* response) {
-  return Reply(manager_->GetRole(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::UpdateRole(
-    grpc::ServerContext*, const v1::UpdateRoleRequest* request,
-    v1::Role* response) {
-  return Reply(manager_->UpdateRole(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::DeleteRole(
-    grpc::ServerContext*, const v1::DeleteCatalogItemRequest* request,
-    google::protobuf::Empty*) {
-  return ToGrpcStatus(manager_->DeleteRole(*request));
-}
-
-grpc::Status CatalogServiceImpl::ListRoles(
-    grpc::ServerContext*, const v1::ListCatalogRequest* request,
-    v1::ListRolesResponse* response) {
-  return Reply(manager_->ListRoles(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::CreateCase(
-    grpc::ServerContext*, const v1::CreateCaseRequest* request,
-    v1::ClientCase* response) {
-  return Reply(manager_->CreateCase(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::GetCase(
-    grpc::ServerContext*, const v1::GetCatalogItemRequest* request,
-    v1::ClientCase* response) {
-  return Reply(manager_->GetCase(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::UpdateCase(
-    grpc::ServerContext*, const v1::UpdateCaseRequest* request,
-    v1::ClientCase* response) {
-  return Reply(manager_->UpdateCase(*request), response);
-}
-
-grpc::Status CatalogServiceImpl::DeleteCase(
-    grpc::ServerContext*, const v1::DeleteCatalogItemRequest* request,
-    google::protobuf::Empty*) {
-  return ToGrpcStatus(manager_->DeleteCase(*request));
-}
-
-grpc::Status CatalogServiceImpl::ListCases(
-    grpc::ServerContext*, const v1::ListCatalogRequest* request,
-    v1::ListCasesResponse* response) {
-  return Reply(manager_->ListCases(*request), response);
-}
+VW_UNARY_RPC(CatalogService, CreateModule, v1::CreateModuleRequest,
+             v1::TrainingModule)
+VW_UNARY_RPC(CatalogService, GetModule, v1::GetCatalogItemRequest,
+             v1::TrainingModule)
+VW_UNARY_RPC(CatalogService, UpdateModule, v1::UpdateModuleRequest,
+             v1::TrainingModule)
+VW_UNARY_RPC(CatalogService, DeleteModule, v1::DeleteCatalogItemRequest,
+             google::protobuf::Empty)
+VW_UNARY_RPC(CatalogService, ListModules, v1::ListCatalogRequest,
+             v1::ListModulesResponse)
+VW_UNARY_RPC(CatalogService, CreateRole, v1::CreateRoleRequest, v1::Role)
+VW_UNARY_RPC(CatalogService, GetRole, v1::GetCatalogItemRequest, v1::Role)
+VW_UNARY_RPC(CatalogService, UpdateRole, v1::UpdateRoleRequest, v1::Role)
+VW_UNARY_RPC(CatalogService, DeleteRole, v1::DeleteCatalogItemRequest,
+             google::protobuf::Empty)
+VW_UNARY_RPC(CatalogService, ListRoles, v1::ListCatalogRequest,
+             v1::ListRolesResponse)
+VW_UNARY_RPC(CatalogService, CreateCase, v1::CreateCaseRequest, v1::ClientCase)
+VW_UNARY_RPC(CatalogService, GetCase, v1::GetCatalogItemRequest, v1::ClientCase)
+VW_UNARY_RPC(CatalogService, UpdateCase, v1::UpdateCaseRequest, v1::ClientCase)
+VW_UNARY_RPC(CatalogService, DeleteCase, v1::DeleteCatalogItemRequest,
+             google::protobuf::Empty)
+VW_UNARY_RPC(CatalogService, ListCases, v1::ListCatalogRequest,
+             v1::ListCasesResponse)
 
 }  // namespace vakwijzer::grpc_api

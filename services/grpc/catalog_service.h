@@ -1,18 +1,19 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_CATALOG_SERVICE_H_
 #define VAKWIJZER_SERVICES_GRPC_CATALOG_SERVICE_H_
 
-#include "services/core/catalog_manager.h"
+#include "services/core/core_api.h"
+#include "services/grpc/authn.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
 
-// CatalogService over a CatalogManager; synchronous API, as its writes
+// CatalogService over the CoreApi; synchronous API, as its writes
 // wait for fsync (see ProfileServiceImpl).
 class CatalogServiceImpl final : public v1::CatalogService::Service {
  public:
-  // `manager` must outlive the service.
-  explicit CatalogServiceImpl(core::CatalogManager* manager)
-      : manager_(manager) {}
+  // `api` and `auth` must outlive the service.
+  CatalogServiceImpl(core::CoreApi* api, const CallAuthenticator* auth)
+      : api_(api), auth_(auth) {}
 
 #define VW_CATALOG_RPC(Method, Request, Response)                           \
   grpc::Status Method(grpc::ServerContext* context, const Request* request, \
@@ -38,7 +39,8 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
 #undef VW_CATALOG_RPC
 
  private:
-  core::CatalogManager* manager_;
+  core::CoreApi* api_;
+  const CallAuthenticator* auth_;
 };
 
 }  // namespace vakwijzer::grpc_api

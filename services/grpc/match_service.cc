@@ -5,27 +5,27 @@
 namespace vakwijzer::grpc_api {
 
 grpc::Status MatchServiceImpl::ListMatchers(
-    grpc::ServerContext*, const v1::ListMatchersRequest*,
+    grpc::ServerContext* context, const v1::ListMatchersRequest*,
     v1::ListMatchersResponse* response) {
-  *response = manager_->ListMatchers();
-  return grpc::Status::OK;
+  return Serve(*auth_, context, "/vakwijzer.v1.MatchService/ListMatchers",
+               [&](const core::Call& call) {
+                 *response = api_->ListMatchers(call);
+                 return grpc::Status::OK;
+               });
 }
 
-grpc::Status MatchServiceImpl::Match(grpc::ServerContext* context,
-                                     const v1::MatchRequest* request,
-                                     v1::MatchResponse* response) {
-  return Reply(
-      manager_->Match(*request, [context] { return context->IsCancelled(); }),
-      response);
-}
+VW_UNARY_RPC(MatchService, Match, v1::MatchRequest, v1::MatchResponse)
 
 grpc::Status MatchServiceImpl::BatchMatch(
     grpc::ServerContext* context, const v1::BatchMatchRequest* request,
     grpc::ServerWriter<v1::BatchMatchResponse>* writer) {
-  return ToGrpcStatus(manager_->BatchMatch(
-      *request,
-      [&](const v1::BatchMatchResponse& part) { return writer->Write(part); },
-      [context] { return context->IsCancelled(); }));
+  return Serve(*auth_, context, "/vakwijzer.v1.MatchService/BatchMatch",
+               [&](const core::Call& call) {
+                 return ToGrpcStatus(api_->BatchMatch(
+                     call, *request, [&](const v1::BatchMatchResponse& part) {
+                       return writer->Write(part);
+                     }));
+               });
 }
 
 }  // namespace vakwijzer::grpc_api

@@ -1,19 +1,20 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_MATCH_SERVICE_H_
 #define VAKWIJZER_SERVICES_GRPC_MATCH_SERVICE_H_
 
-#include "services/core/match_manager.h"
+#include "services/core/core_api.h"
+#include "services/grpc/authn.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
 
-// MatchService over a MatchManager. Matches can take a while on a large
+// MatchService over the CoreApi. Matches can take a while on a large
 // organisation, so they run on the synchronous API's thread pool and stop
 // when the call is cancelled or its deadline passes.
 class MatchServiceImpl final : public v1::MatchService::Service {
  public:
-  // `manager` must outlive the service.
-  explicit MatchServiceImpl(const core::MatchManager* manager)
-      : manager_(manager) {}
+  // `api` and `auth` must outlive the service.
+  MatchServiceImpl(core::CoreApi* api, const CallAuthenticator* auth)
+      : api_(api), auth_(auth) {}
 
   grpc::Status ListMatchers(grpc::ServerContext* context,
                             const v1::ListMatchersRequest* request,
@@ -26,7 +27,8 @@ class MatchServiceImpl final : public v1::MatchService::Service {
       grpc::ServerWriter<v1::BatchMatchResponse>* writer) override;
 
  private:
-  const core::MatchManager* manager_;
+  core::CoreApi* api_;
+  const CallAuthenticator* auth_;
 };
 
 }  // namespace vakwijzer::grpc_api

@@ -3,52 +3,23 @@
 #include "services/grpc/status_util.h"
 
 namespace vakwijzer::grpc_api {
-grpc::Status ProfileServiceImpl::CreateProfile(
-    grpc::ServerContext*, const v1::CreateProfileRequest* request,
-    v1::Profile* response) {
-  return Reply(manager_->CreateProfile(*request), response);
-}
 
-grpc::Status ProfileServiceImpl::GetProfile(
-    grpc::ServerContext*, const v1::GetProfileRequest* request,
-    v1::Profile* response) {
-  return Reply(manager_->GetProfile(*request), response);
-}
-
-grpc::Status ProfileServiceImpl::UpdateProfile(
-    grpc::ServerContext*, const v1::UpdateProfileRequest* request,
-    v1::Profile* response) {
-  return Reply(manager_->UpdateProfile(*request), response);
-}
-
-grpc::Status ProfileServiceImpl::DeleteProfile(
-    grpc::ServerContext*, const v1::DeleteProfileRequest* request,
-    google::protobuf::Empty*) {
-  return ToGrpcStatus(manager_->DeleteProfile(*request));
-}
-
-grpc::Status ProfileServiceImpl::ListProfiles(
-    grpc::ServerContext*, const v1::ListProfilesRequest* request,
-    v1::ListProfilesResponse* response) {
-  return Reply(manager_->ListProfiles(*request), response);
-}
-
-grpc::Status ProfileServiceImpl::RecordAssessment(
-    grpc::ServerContext*, const v1::RecordAssessmentRequest* request,
-    v1::Assessment* response) {
-  return Reply(manager_->RecordAssessment(*request), response);
-}
-
-grpc::Status ProfileServiceImpl::ListAssessments(
-    grpc::ServerContext*, const v1::ListAssessmentsRequest* request,
-    v1::ListAssessmentsResponse* response) {
-  return Reply(manager_->ListAssessments(*request), response);
-}
-
-grpc::Status ProfileServiceImpl::GetGapReport(
-    grpc::ServerContext*, const v1::GetGapReportRequest* request,
-    v1::GapReport* response) {
-  return Reply(manager_->GetGapReport(*request), response);
-}
+VW_UNARY_RPC(ProfileService, CreateProfile, v1::CreateProfileRequest,
+             v1::Profile)
+VW_UNARY_RPC(ProfileService, GetProfile, v1::GetProfileRequest, v1::Profile)
+VW_UNARY_RPC(ProfileService, UpdateProfile, v1::UpdateProfileRequest,
+             v1::Profile)
+VW_UNARY_RPC(ProfileService, DeleteProfile, v1::DeleteProfileRequest,
+             google::protobuf::Empty)
+VW_UNARY_RPC(ProfileService, ListProfiles, v1::ListProfilesRequest,
+             v1::ListProfilesResponse)
+VW_UNARY_RPC(ProfileService, RecordAssessment, v1::RecordAssessmentRequest,
+             v1::Assessment)
+VW_UNARY_RPC(ProfileService, ListAssessments, v1::ListAssessmentsRequest,
+             v1::ListAssessmentsResponse)
+VW_UNARY_RPC(ProfileService, GetGapReport, v1::GetGapReportRequest,
+             v1::GapReport)
+VW_UNARY_RPC(ProfileService, ExportPersonData, v1::ExportPersonDataRequest,
+             v1::PersonDataExport)
 
 }  // namespace vakwijzer::grpc_api

@@ -1,19 +1,20 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_PROFILE_SERVICE_H_
 #define VAKWIJZER_SERVICES_GRPC_PROFILE_SERVICE_H_
 
-#include "services/core/profile_manager.h"
+#include "services/core/core_api.h"
+#include "services/grpc/authn.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
 
-// ProfileService over a ProfileManager. Its handlers wait for fsync'd
+// ProfileService over the CoreApi. Its handlers wait for fsync'd
 // RocksDB writes, so it uses the synchronous API, whose handlers run on a
 // thread pool, rather than the callback API, whose threads must not block.
 class ProfileServiceImpl final : public v1::ProfileService::Service {
  public:
-  // `manager` must outlive the service.
-  explicit ProfileServiceImpl(core::ProfileManager* manager)
-      : manager_(manager) {}
+  // `api` and `auth` must outlive the service.
+  ProfileServiceImpl(core::CoreApi* api, const CallAuthenticator* auth)
+      : api_(api), auth_(auth) {}
 
   grpc::Status CreateProfile(grpc::ServerContext* context,
                              const v1::CreateProfileRequest* request,
@@ -39,9 +40,13 @@ class ProfileServiceImpl final : public v1::ProfileService::Service {
   grpc::Status GetGapReport(grpc::ServerContext* context,
                             const v1::GetGapReportRequest* request,
                             v1::GapReport* response) override;
+  grpc::Status ExportPersonData(grpc::ServerContext* context,
+                                const v1::ExportPersonDataRequest* request,
+                                v1::PersonDataExport* response) override;
 
  private:
-  core::ProfileManager* manager_;
+  core::CoreApi* api_;
+  const CallAuthenticator* auth_;
 };
 
 }  // namespace vakwijzer::grpc_api

@@ -6,18 +6,24 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "plugins/api/matcher.h"
+#include "services/auth/jwt_verifier.h"
 #include "services/core/catalog_manager.h"
+#include "services/core/core_api.h"
 #include "services/core/framework_registry.h"
 #include "services/core/match_manager.h"
 #include "services/core/profile_manager.h"
 #include "services/core/snapshot_cache.h"
 #include "services/core/team_manager.h"
+#include "services/grpc/audit_service.h"
+#include "services/grpc/authn.h"
 #include "services/grpc/catalog_service.h"
 #include "services/grpc/framework_service.h"
 #include "services/grpc/match_service.h"
@@ -26,6 +32,29 @@
 #include "storage/rocksdb_store.h"
 
 namespace vakwijzer::grpc_api {
+
+// Who may connect and call, and how calls are audited.
+struct SecurityOptions {
+  enum class Auth { kNone, kJwt };
+  // kNone: every call is made by Principal::Unauthenticated() (the loopback
+  // demo). kJwt: every call but FrameworkService, health and reflection
+  // needs a bearer JWT verified with `jwt_keys`.
+  Auth auth = Auth::kNone;
+  std::string jwt_keys;  // a key file (see auth::LoadJwtKeys)
+  auth::JwtOptions jwt;
+  // PEM files. With cert and key the server speaks TLS; with client_ca it
+  // also requires and verifies client certificates (mTLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  // Without authentication or without TLS, a non-loopback listen address
+  // is refused unless this is set (and then warned about).
+  bool allow_insecure_remote = false;
+  core::CoreApiOptions core;
+  // Audit events older than this are dropped (at start, then hourly);
+  // 0 keeps them forever.
+  int audit_retention_days = 0;
+};
 
 struct ServerOptions {
   // HOST:PORT; port 0 picks a free port (see VakwijzerServer::port()).
@@ -44,7 +73,12 @@ struct ServerOptions {
   std::string plugin_dir;
   int max_message_bytes = 16 << 20;
   core::ProfileManagerOptions manager;
+  SecurityOptions security;
 };
+
+// Whether HOST:PORT names a loopback address (127.0.0.0/8, ::1,
+// localhost).
+bool IsLoopbackAddress(absl::string_view listen);
 
 class VakwijzerServer {
  public:
@@ -59,7 +93,8 @@ class VakwijzerServer {
   int port() const { return port_; }
   // Demo people loaded at start (0 when the database was not new).
   int demo_people_loaded() const { return demo_people_; }
-  // Problems with plugins that were skipped (the server runs without them).
+  // Problems with plugins that were skipped (the server runs without
+  // them), and insecure settings that were allowed.
   const std::vector<std::string>& warnings() const { return warnings_; }
   grpc::Server* grpc_server() { return server_.get(); }
 
@@ -78,12 +113,19 @@ class VakwijzerServer {
   std::unique_ptr<plugins::MatcherRegistry> matchers_;
   std::unique_ptr<core::MatchManager> match_;
   std::unique_ptr<core::TeamManager> team_;
+  std::unique_ptr<core::CoreApi> api_;
+  std::unique_ptr<auth::JwtVerifier> verifier_;
+  std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<FrameworkServiceImpl> framework_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
   std::unique_ptr<CatalogServiceImpl> catalog_service_;
   std::unique_ptr<MatchServiceImpl> match_service_;
   std::unique_ptr<TeamServiceImpl> team_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
   std::vector<std::string> warnings_;
+  // Drops audit events past their retention; stopped by Shutdown.
+  std::thread retention_;
+  absl::Notification stop_retention_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int demo_people_ = 0;

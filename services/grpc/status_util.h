@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/empty.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace vakwijzer::grpc_api {
@@ -20,6 +21,24 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   *response = *std::move(result);
   return grpc::Status::OK;
 }
+
+// For methods whose response is google.protobuf.Empty.
+inline grpc::Status Reply(const absl::Status& status,
+                          google::protobuf::Empty*) {
+  return ToGrpcStatus(status);
+}
+
+// Defines the unary handler Service##Impl::Method, which hands the request
+// of an authenticated call to core::CoreApi::Method.
+#define VW_UNARY_RPC(Service, Method, Request, Response)                 \
+  grpc::Status Service##Impl::Method(grpc::ServerContext* context,       \
+                                     const Request* request,             \
+                                     Response* response) {               \
+    return Serve(*auth_, context, "/vakwijzer.v1." #Service "/" #Method, \
+                 [&](const core::Call& call) {                           \
+                   return Reply(api_->Method(call, *request), response); \
+                 });                                                     \
+  }
 
 }  // namespace vakwijzer::grpc_api
 

@@ -1,18 +1,19 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_TEAM_SERVICE_H_
 #define VAKWIJZER_SERVICES_GRPC_TEAM_SERVICE_H_
 
-#include "services/core/team_manager.h"
+#include "services/core/core_api.h"
+#include "services/grpc/authn.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
 
-// TeamService over a TeamManager; synchronous API (long, cancellable
+// TeamService over the CoreApi; synchronous API (long, cancellable
 // calls on the thread pool). ScoreTeam streams as it goes.
 class TeamServiceImpl final : public v1::TeamService::Service {
  public:
-  // `manager` must outlive the service.
-  explicit TeamServiceImpl(const core::TeamManager* manager)
-      : manager_(manager) {}
+  // `api` and `auth` must outlive the service.
+  TeamServiceImpl(core::CoreApi* api, const CallAuthenticator* auth)
+      : api_(api), auth_(auth) {}
 
   grpc::Status ScoreTeam(
       grpc::ServerContext* context, const v1::ScoreTeamRequest* request,
@@ -28,7 +29,8 @@ class TeamServiceImpl final : public v1::TeamService::Service {
                           v1::CaseStaffing* response) override;
 
  private:
-  const core::TeamManager* manager_;
+  core::CoreApi* api_;
+  const CallAuthenticator* auth_;
 };
 
 }  // namespace vakwijzer::grpc_api

@@ -32,6 +32,28 @@ ABSL_FLAG(std::vector<std::string>, matcher_defaults, {},
           "e.g. training.budget_hours=24,mentor.lambda=0.7");
 ABSL_FLAG(std::string, plugin_dir, "",
           "Folder of run-time matcher plugins (*.so); empty for none");
+ABSL_FLAG(std::string, auth, "none",
+          "none (every caller may do everything; loopback only) or jwt "
+          "(bearer JWTs verified with --jwt_keys)");
+ABSL_FLAG(std::string, jwt_keys, "",
+          "Key file for --auth=jwt: PEM public keys (RS256, ES256), a JWKS "
+          "document, or an HS256 secret of at least 32 bytes");
+ABSL_FLAG(std::string, jwt_issuer, "", "When set, tokens' iss must equal it");
+ABSL_FLAG(std::string, jwt_audience, "",
+          "When set, tokens' aud must contain it");
+ABSL_FLAG(int, jwt_leeway_seconds, 60, "Clock skew allowed for exp and nbf");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: require client certificates they sign (mTLS)");
+ABSL_FLAG(bool, allow_insecure_remote, false,
+          "Serve a non-loopback address without authentication or TLS "
+          "(behind a gateway that provides both)");
+ABSL_FLAG(bool, self_sees_peer_detail, false,
+          "Show callers with only role self other people's scores and "
+          "explanations in match results (default: names and ids only)");
+ABSL_FLAG(int, audit_retention_days, 0,
+          "Drop audit events older than this many days; 0 keeps them");
 ABSL_FLAG(int, grace_seconds, 10,
           "On SIGINT/SIGTERM, how long calls in flight may take to finish");
 
@@ -59,6 +81,33 @@ int main(int argc, char** argv) {
   options.manager.default_framework = absl::GetFlag(FLAGS_default_framework);
   options.enabled_matchers = absl::GetFlag(FLAGS_matchers);
   options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
+  vakwijzer::grpc_api::SecurityOptions& security = options.security;
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  if (auth == "jwt") {
+    security.auth = vakwijzer::grpc_api::SecurityOptions::Auth::kJwt;
+  } else if (auth != "none") {
+    std::cerr << "vakwijzerd: --auth: \"" << auth
+              << "\" is neither none nor jwt" << std::endl;
+    return 2;
+  }
+  security.jwt_keys = absl::GetFlag(FLAGS_jwt_keys);
+  security.jwt.issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  security.jwt.audience = absl::GetFlag(FLAGS_jwt_audience);
+  security.jwt.leeway = absl::Seconds(absl::GetFlag(FLAGS_jwt_leeway_seconds));
+  security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  security.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  security.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
+  security.core.self_sees_peer_detail =
+      absl::GetFlag(FLAGS_self_sees_peer_detail);
+  security.audit_retention_days = absl::GetFlag(FLAGS_audit_retention_days);
+  if (security.audit_retention_days < 0 ||
+      absl::GetFlag(FLAGS_jwt_leeway_seconds) < 0) {
+    std::cerr << "vakwijzerd: --audit_retention_days and "
+                 "--jwt_leeway_seconds must not be negative"
+              << std::endl;
+    return 2;
+  }
   for (const std::string& entry : absl::GetFlag(FLAGS_matcher_defaults)) {
     std::pair<std::string, std::string> kv =
         absl::StrSplit(entry, absl::MaxSplits('=', 1));

@@ -111,11 +111,11 @@ class RocksDbStoreTest : public ::testing::Test {
 
   // A profile with `n` assessments "a1".."an".
   void AddPerson(const PersonName& name, int n) {
-    ASSERT_OK(store_->PutProfile(name, MakeProfile(name, 1)));
+    ASSERT_OK(store_->PutProfile(name, MakeProfile(name, 1), nullptr));
     for (int i = 1; i <= n; ++i) {
       ASSERT_OK(store_->AppendAssessment(name, "a" + std::to_string(i),
                                          MakeAssessment("r", i),
-                                         MakeProfile(name, 1 + i)));
+                                         MakeProfile(name, 1 + i), nullptr));
     }
   }
 
@@ -157,7 +157,7 @@ TEST_F(RocksDbStoreTest, SchemaVersionSurvivesReopen) {
 
 TEST_F(RocksDbStoreTest, StoreWithAProfileIsNotEmpty) {
   const PersonName ann{"acme", "ann"};
-  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
   EXPECT_FALSE(empty);
 }
@@ -165,7 +165,7 @@ TEST_F(RocksDbStoreTest, StoreWithAProfileIsNotEmpty) {
 TEST_F(RocksDbStoreTest, StoreIsEmptyAgainAfterItsOnlyProfileIsDeleted) {
   const PersonName ann{"acme", "ann"};
   AddPerson(ann, 2);
-  ASSERT_OK(store_->DeleteProfile(ann));
+  ASSERT_OK(store_->DeleteProfile(ann, nullptr));
   ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
   EXPECT_TRUE(empty);
 }
@@ -179,18 +179,18 @@ TEST_F(RocksDbStoreTest, GetMissingProfileIsNotFound) {
 TEST_F(RocksDbStoreTest, PutThenGetRoundTrips) {
   const PersonName ann{"acme", "ann"};
   const StoredProfile record = MakeProfile(ann, 3);
-  ASSERT_OK(store_->PutProfile(ann, record));
+  ASSERT_OK(store_->PutProfile(ann, record, nullptr));
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
   EXPECT_TRUE(MessageDifferencer::Equals(got, record)) << got.DebugString();
 }
 
 TEST_F(RocksDbStoreTest, PutOverwritesTheProfile) {
   const PersonName ann{"acme", "ann"};
-  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   StoredProfile second = MakeProfile(ann, 2);
   second.mutable_profile()->clear_teams();
   second.mutable_profile()->set_role("coach");
-  ASSERT_OK(store_->PutProfile(ann, second));
+  ASSERT_OK(store_->PutProfile(ann, second, nullptr));
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
   EXPECT_TRUE(MessageDifferencer::Equals(got, second)) << got.DebugString();
   EXPECT_EQ(ScanPeople(*store_, "acme"), std::vector<std::string>{"ann"});
@@ -198,7 +198,7 @@ TEST_F(RocksDbStoreTest, PutOverwritesTheProfile) {
 
 TEST_F(RocksDbStoreTest, ProfilesOfOrganisationsAreSeparate) {
   const PersonName in_acme{"acme", "ann"};
-  ASSERT_OK(store_->PutProfile(in_acme, MakeProfile(in_acme, 1)));
+  ASSERT_OK(store_->PutProfile(in_acme, MakeProfile(in_acme, 1), nullptr));
   EXPECT_EQ(store_->GetProfile({"other", "ann"}).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(ScanPeople(*store_, "other").empty());
@@ -207,10 +207,10 @@ TEST_F(RocksDbStoreTest, ProfilesOfOrganisationsAreSeparate) {
 
 TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
   const PersonName ann{"acme", "ann"};
-  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   const v1::Assessment assessment = MakeAssessment("bob", 3);
   const StoredProfile updated = MakeProfile(ann, 2);
-  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated));
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated, nullptr));
 
   Reopen();
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
@@ -232,7 +232,7 @@ TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
 TEST_F(RocksDbStoreTest, AppendAssessmentCreatesTheProfileRecord) {
   const PersonName ann{"acme", "ann"};
   ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("bob", 3),
-                                     MakeProfile(ann, 5)));
+                                     MakeProfile(ann, 5), nullptr));
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
   EXPECT_EQ(got.revision(), 5);
 }
@@ -257,7 +257,7 @@ TEST_F(RocksDbStoreTest, HasAssessmentIsPerPersonAndId) {
 TEST_F(RocksDbStoreTest, DeleteProfileRemovesProfileAndAssessments) {
   const PersonName ann{"acme", "ann"};
   AddPerson(ann, 3);
-  ASSERT_OK(store_->DeleteProfile(ann));
+  ASSERT_OK(store_->DeleteProfile(ann, nullptr));
   EXPECT_EQ(store_->GetProfile(ann).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(ScanAssessmentIds(*store_, ann).empty());
@@ -282,7 +282,7 @@ TEST_F(RocksDbStoreTest, DeleteProfileSparesPeopleWhoseIdSharesAPrefix) {
   AddPerson(ann, 2);
   for (const PersonName& p : neighbours) AddPerson(p, 2);
 
-  ASSERT_OK(store_->DeleteProfile(ann));
+  ASSERT_OK(store_->DeleteProfile(ann, nullptr));
 
   EXPECT_EQ(store_->GetProfile(ann).status().code(),
             absl::StatusCode::kNotFound);
@@ -390,10 +390,10 @@ TEST_F(RocksDbStoreTest, ScanProfilesOfOrganisationWithPrefixName) {
 
 TEST_F(RocksDbStoreTest, ScanAssessmentsInOrderOfId) {
   const PersonName ann{"acme", "ann"};
-  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1)));
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   for (const char* id : {"b", "a10", "a2", "a1", "A"}) {
     ASSERT_OK(store_->AppendAssessment(ann, id, MakeAssessment("r", 1),
-                                       MakeProfile(ann, 1)));
+                                       MakeProfile(ann, 1), nullptr));
   }
   AddPerson({"acme", "ann2"}, 2);
   AddPerson({"acme", "ann.b"}, 2);
@@ -458,14 +458,25 @@ void WriteRaw(const std::string& path, const std::string& key,
               const std::string& value) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  // Every column family of an existing database must be opened: the
+  // default one and "audit".
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
+  if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.push_back({name, options});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  s = rocksdb::DB::Open(options, path, families, &handles, &raw);
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteOptions write;
   write.sync = true;
   s = db->Put(write, key, value);
   ASSERT_TRUE(s.ok()) << s.ToString();
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
   s = db->Close();
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
@@ -536,6 +547,96 @@ TEST(RocksDbStoreOpenTest, UnparsableProfileRecordIsDataLoss) {
       store->ScanProfiles("acme", "", [](const StoredProfile&) { return true; })
           .code(),
       absl::StatusCode::kDataLoss);
+}
+
+// ------------------------------------------------------------ audit trail
+
+v1::AuditEvent Event(int64_t unix_seconds, const std::string& person) {
+  v1::AuditEvent e;
+  e.mutable_time()->set_seconds(unix_seconds);
+  e.set_caller("c");
+  e.set_person(person);
+  return e;
+}
+
+std::vector<v1::AuditEvent> Trail(RocksDbStore* store, const std::string& org,
+                                  absl::Time start = absl::UnixEpoch(),
+                                  absl::Time end = absl::InfiniteFuture(),
+                                  const std::string& after = "") {
+  std::vector<v1::AuditEvent> out;
+  EXPECT_OK(
+      store->ScanAudit(org, after, start, end, [&](const v1::AuditEvent& e) {
+        out.push_back(e);
+        return true;
+      }));
+  return out;
+}
+
+class AuditStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = OpenOrDie(dir_.Sub("db")); }
+  TempDir dir_;
+  std::unique_ptr<RocksDbStore> store_;
+};
+
+TEST_F(AuditStoreTest, EventsAreNamedAndListedInTimeOrderPerOrganisation) {
+  ASSERT_OK(store_->AppendAudit("acme", Event(200, "b"), false));
+  ASSERT_OK(store_->AppendAudit("acme", Event(100, "a"), true));
+  ASSERT_OK(store_->AppendAudit("acme-x", Event(150, "x"), false));
+  std::vector<v1::AuditEvent> acme = Trail(store_.get(), "acme");
+  ASSERT_EQ(acme.size(), 2u);
+  EXPECT_EQ(acme[0].person(), "a");
+  EXPECT_EQ(acme[1].person(), "b");
+  // 100 s = 100,000,000 us = 0x5f5e100.
+  EXPECT_TRUE(absl::StartsWith(
+      acme[0].name(), "organizations/acme/auditEvents/0000000005f5e100"))
+      << acme[0].name();
+  EXPECT_EQ(Trail(store_.get(), "acme-x").size(), 1u);
+  EXPECT_TRUE(Trail(store_.get(), "acm").empty());
+}
+
+TEST_F(AuditStoreTest, ScanHonoursTimeRangeAndStartAfter) {
+  for (int t : {10, 20, 30, 40}) {
+    ASSERT_OK(store_->AppendAudit("acme", Event(t, std::to_string(t)), false));
+  }
+  std::vector<v1::AuditEvent> mid =
+      Trail(store_.get(), "acme", absl::FromUnixSeconds(20),
+            absl::FromUnixSeconds(40));
+  ASSERT_EQ(mid.size(), 2u);  // 20 and 30: start inclusive, end exclusive
+  EXPECT_EQ(mid[0].person(), "20");
+  std::string id = mid[0].name().substr(mid[0].name().rfind('/') + 1);
+  std::vector<v1::AuditEvent> rest = Trail(
+      store_.get(), "acme", absl::UnixEpoch(), absl::InfiniteFuture(), id);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].person(), "30");
+}
+
+TEST_F(AuditStoreTest, DropBeforeCutoffInEveryOrganisation) {
+  ASSERT_OK(store_->AppendAudit("acme", Event(10, "old"), false));
+  ASSERT_OK(store_->AppendAudit("acme", Event(30, "new"), false));
+  ASSERT_OK(store_->AppendAudit("beta", Event(15, "old"), false));
+  ASSERT_OK(store_->DropAuditBefore(absl::FromUnixSeconds(20)));
+  std::vector<v1::AuditEvent> acme = Trail(store_.get(), "acme");
+  ASSERT_EQ(acme.size(), 1u);
+  EXPECT_EQ(acme[0].person(), "new");
+  EXPECT_TRUE(Trail(store_.get(), "beta").empty());
+}
+
+TEST_F(AuditStoreTest, WritesCarryTheirEventAndErasureKeepsIt) {
+  const PersonName ann{"acme", "ann"};
+  v1::AuditEvent created = Event(50, "ann");
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), &created));
+  v1::AuditEvent assessed = Event(60, "ann");
+  ASSERT_OK(store_->AppendAssessment(ann, "a1", MakeAssessment("r", 2),
+                                     MakeProfile(ann, 2), &assessed));
+  v1::AuditEvent erased = Event(70, "ann");
+  ASSERT_OK(store_->DeleteProfile(ann, &erased));
+  EXPECT_EQ(store_->GetProfile(ann).status().code(),
+            absl::StatusCode::kNotFound);
+  // The trail survives the erasure, and a reopen.
+  store_.reset();
+  store_ = OpenOrDie(dir_.Sub("db"));
+  EXPECT_EQ(Trail(store_.get(), "acme").size(), 3u);
 }
 
 }  // namespace

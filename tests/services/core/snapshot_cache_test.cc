@@ -595,7 +595,7 @@ TEST_F(SnapshotCacheStoreTest, LoadAllSkipsPeopleOfUnloadedFrameworks) {
   ASSERT_OK(CreateProfile("acme", "p1", "junior"));
   storage::StoredProfile orphan = Record("p0");
   orphan.mutable_profile()->set_framework("frameworks/retired");
-  ASSERT_OK(store_->PutProfile(PersonName{"acme", "p0"}, orphan));
+  ASSERT_OK(store_->PutProfile(PersonName{"acme", "p0"}, orphan, nullptr));
   SnapshotCache loaded(frameworks_.get());
   ASSERT_OK(loaded.LoadAll(store_.get(), store_.get()));
   EXPECT_EQ(PersonIds(*loaded.Get("acme")), std::vector<std::string>({"p1"}));

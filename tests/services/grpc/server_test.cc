@@ -765,7 +765,7 @@ TEST_F(ServerTest, ReflectionListsServicesAndServesDescriptors) {
            file.service()) {
         if (service.name() != "ProfileService") continue;
         found = true;
-        EXPECT_EQ(service.method_size(), 8);
+        EXPECT_EQ(service.method_size(), 9);
         EXPECT_EQ(service.method(0).name(), "CreateProfile");
       }
     }
@@ -934,6 +934,7 @@ TEST_F(ServerTest, UnusableListenAddressFailsStart) {
   ServerOptions options = Options();
   options.data_dir = dir_.Sub("other-data");
   options.listen = "not an address";
+  options.security.allow_insecure_remote = true;
   EXPECT_STATUS(VakwijzerServer::Start(options), absl::StatusCode::kUnavailable,
                 "cannot listen");
 }

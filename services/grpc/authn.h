@@ -1,0 +1,49 @@
+// Who is calling, as the gRPC layer establishes it: the bearer token in
+// the `authorization` metadata (verified by services/auth), or nobody in
+// particular on a server without authentication; and the call's request
+// id (`x-request-id`, generated when absent, echoed in the response's
+// initial metadata). What the caller may do is the core's decision.
+#ifndef VAKWIJZER_SERVICES_GRPC_AUTHN_H_
+#define VAKWIJZER_SERVICES_GRPC_AUTHN_H_
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/server_context.h"
+#include "services/auth/jwt_verifier.h"
+#include "services/core/core_api.h"
+#include "services/grpc/status_util.h"
+
+namespace vakwijzer::grpc_api {
+
+class CallAuthenticator {
+ public:
+  // `verifier` null: no authentication, every call is made by
+  // Principal::Unauthenticated(). Otherwise it must outlive this object.
+  explicit CallAuthenticator(const auth::JwtVerifier* verifier)
+      : verifier_(verifier) {}
+
+  // UNAUTHENTICATED when a token is required and missing, not a bearer
+  // token, or not valid (the message never repeats the token).
+  absl::StatusOr<core::Call> Begin(grpc::ServerContext* context,
+                                   absl::string_view method) const;
+
+ private:
+  const auth::JwtVerifier* verifier_;
+};
+
+// Runs `body(const core::Call&)` for an authenticated call, or answers with
+// the authentication error.
+template <typename Body>
+grpc::Status Serve(const CallAuthenticator& auth, grpc::ServerContext* context,
+                   absl::string_view method, Body&& body) {
+  absl::StatusOr<core::Call> call = auth.Begin(context, method);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  call->cancelled = [context] { return context->IsCancelled(); };
+  return std::forward<Body>(body)(*call);
+}
+
+}  // namespace vakwijzer::grpc_api
+
+#endif  // VAKWIJZER_SERVICES_GRPC_AUTHN_H_
