@@ -175,30 +175,6 @@ bool IsDataError(grpc::StatusCode code) {
          code == grpc::StatusCode::OUT_OF_RANGE;
 }
 
-std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int c = static_cast<int>(code);
-  return c >= 0 && c < static_cast<int>(std::size(kNames))
-             ? kNames[c]
-             : absl::StrCat("code ", c);
-}
-
 std::string Describe(const grpc::Status& status) {
   return absl::StrCat(status.error_message(), " (",
                       CodeName(status.error_code()), ")");
@@ -242,6 +218,30 @@ bool CodeLess(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+std::string CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int c = static_cast<int>(code);
+  return c >= 0 && c < static_cast<int>(std::size(kNames))
+             ? kNames[c]
+             : absl::StrCat("code ", c);
+}
 
 const std::vector<std::string>& PeopleColumns() {
   static const auto* const kColumns = new std::vector<std::string>{

@@ -130,6 +130,9 @@ std::vector<std::vector<std::string>> TeamCsvRows(
 std::vector<std::vector<std::string>> TeamPeopleCsv(
     const std::vector<vakwijzer::v1::PersonScore>& people);
 
+// The name of a gRPC status code: "NOT_FOUND", "UNAUTHENTICATED", ...
+std::string CodeName(grpc::StatusCode code);
+
 // How the commands run.
 struct CommandOptions {
   double timeout_seconds = 30;

@@ -1,8 +1,17 @@
 // vakwijzer: command-line client of the Vakwijzer gRPC API.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,9 +26,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/cli/connection.h"
 #include "clients/cli/import_export.h"
 #include "clients/cli/progress.h"
 #include "clients/cli/report_html.h"
+#include "clients/cli/token.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -30,6 +41,16 @@
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of vakwijzerd");
 ABSL_FLAG(bool, json, false, "Print responses as JSON instead of tables");
 ABSL_FLAG(double, timeout, 30, "Deadline of each call in seconds");
+// Connection: bearer token and TLS.
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the JWT sent as 'authorization: Bearer' on every "
+          "call (default: the token in $VAKWIJZER_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM root CA: connect with TLS and trust it (default: plaintext)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate for mutual TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert for mutual TLS");
 // Profile fields.
 ABSL_FLAG(std::string, track, "", "Track of the profile (e.g. hbo, mbo)");
 ABSL_FLAG(std::string, display_name, "", "Display name of the profile");
@@ -73,6 +94,26 @@ ABSL_FLAG(std::string, format, "",
           "export: csv or json (default csv, json with --json)");
 ABSL_FLAG(std::string, out, "", "export: write to this file, not stdout");
 ABSL_FLAG(std::string, html, "", "team report: the HTML file to write");
+// Tokens (development).
+ABSL_FLAG(std::string, secret_file, "",
+          "token mint: the HS256 secret file (the server's --jwt_keys)");
+ABSL_FLAG(std::string, org, "", "token mint: organisation id, or * for all");
+ABSL_FLAG(std::vector<std::string>, roles, {},
+          "token mint: admin, assessor, reader, self (comma-separated)");
+ABSL_FLAG(std::string, person, "",
+          "token mint: own person id (role self); audit: only events about "
+          "this person");
+ABSL_FLAG(std::string, sub, "cli", "token mint: the caller id (sub claim)");
+ABSL_FLAG(std::string, ttl, "1h", "token mint: lifetime, e.g. 30m, 8h");
+ABSL_FLAG(std::string, issuer, "", "token mint: iss claim (none when empty)");
+ABSL_FLAG(std::string, audience, "", "token mint: aud claim (none when empty)");
+// Audit trail.
+ABSL_FLAG(std::string, caller, "", "audit: only events by this caller (sub)");
+ABSL_FLAG(std::string, since, "",
+          "audit: only events at or after this RFC 3339 time");
+ABSL_FLAG(std::string, until, "",
+          "audit: only events before this RFC 3339 time");
+ABSL_FLAG(int, limit, 0, "audit: list at most N events (0: all)");
 
 namespace v1 = vakwijzer::v1;
 
@@ -81,7 +122,20 @@ namespace {
 constexpr char kUsage[] =
     R"(vakwijzer: client of the Vakwijzer gRPC API (vakwijzer.v1).
 
-Usage: vakwijzer [--server=HOST:PORT] [--json] COMMAND ARGS... [FLAGS]
+Usage: vakwijzer [--server=HOST:PORT] [--json] [--token_file=FILE]
+                 [--tls_ca=PEM [--tls_cert=PEM --tls_key=PEM]]
+                 COMMAND ARGS... [FLAGS]
+
+Connection
+  --server=HOST:PORT                   the server (default 127.0.0.1:50051)
+  --token_file=FILE                    the JWT in FILE (whitespace around it
+                                       stripped) goes with every call as
+                                       "authorization: Bearer ..."; without
+                                       it, the token in $VAKWIJZER_TOKEN
+  --tls_ca=PEM                         TLS, trusting this root CA; without
+                                       it the connection is plaintext and
+                                       the token readable on the network
+  --tls_cert=PEM --tls_key=PEM         a client certificate (mutual TLS)
 
 Frameworks
   frameworks                           list the loaded frameworks
@@ -158,6 +212,27 @@ Import and export (column layouts, examples and rules: docs/csv.md)
   a CR and are not numbers get a leading ' (no spreadsheet formulas).
   A progress bar shows on stderr when it is a terminal.
 
+Personal data and the audit trail
+  export person ORG PERSON [--out=FILE]
+        everything stored about one person (profile, assessments with
+        evidence, audit events about them) as canonical protobuf JSON;
+        --out=FILE is created readable by its owner only
+  audit ORG [--person=P] [--caller=SUB] [--since=RFC3339] [--until=RFC3339]
+            [--limit=N]
+        audit events, oldest first: time, caller, roles, rpc, resource,
+        outcome (e.g. --since=2025-01-31T00:00:00Z); --json for all fields
+
+Tokens (for development and tests; real tokens come from an identity
+provider)
+  token mint --secret_file=F --org=O --roles=r1,r2 [--person=P] [--sub=S]
+             [--ttl=1h] [--issuer=I] [--audience=A]
+        prints an HS256 JWT signed with the secret file the server verifies
+        with (vakwijzerd --auth=jwt --jwt_keys=F; at least 32 bytes, one
+        trailing newline ignored); --org=* grants every organisation;
+        roles: admin, assessor, reader, self (self needs --person)
+        e.g. export VAKWIJZER_TOKEN=$(vakwijzer token mint --secret_file=F
+             --org=demo --roles=reader)
+
 Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
   matchers                             list matchers and their parameters
   match ORG MATCHER SUBJECT [--param=NAME=VALUE,...] [--page_size=N]
@@ -170,6 +245,8 @@ Matching (SUBJECT relative to ORG: people/ID, roles/ID or cases/ID)
 
 Example
   vakwijzer gaps demo sw-001
+  vakwijzer --token_file=reader.jwt --tls_ca=ca.pem --server=vw.example:443 \
+      profiles list demo
   vakwijzer training demo sw-001 --param=budget_hours=24
   vakwijzer staff demo crisis-huisuitzetting
   vakwijzer assess demo sw-001 --rater_role=self hbo-6.1-1=3 hbo-6.1-2=2
@@ -177,7 +254,8 @@ Example
 Exit status: 0 on success, 1 when an import file has errors or the server
 rejected rows of it, 2 on a usage error or a file that cannot be read or
 written, otherwise 10 + the gRPC status code of the failed call (e.g. 13
-for INVALID_ARGUMENT, 15 for NOT_FOUND).)";
+for INVALID_ARGUMENT, 15 for NOT_FOUND, 17 for PERMISSION_DENIED, 26 for
+UNAUTHENTICATED).)";
 
 class UsageError : public std::runtime_error {
  public:
@@ -217,6 +295,15 @@ std::string Level(double level) { return absl::StrFormat("%.2f", level); }
 
 std::string Percent(double share) {
   return absl::StrFormat("%3.0f%%", share * 100);
+}
+
+// `text` with control characters (C0, DEL) shown as '?'.
+std::string Printable(std::string text) {
+  for (char& c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return text;
 }
 
 // Cuts `text` to at most `width` characters (not bytes: the framework is
@@ -291,6 +378,28 @@ v1::AggregationPolicy ParsePolicy(const std::string& text) {
   return policy;
 }
 
+// The time of `flag`=`text` (RFC 3339, e.g. 2025-01-31T09:30:00Z);
+// nullopt when `text` is empty.
+std::optional<google::protobuf::Timestamp> ParseRfc3339(
+    const char* flag, const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    throw UsageError(absl::StrCat(flag, "=", text,
+                                  ": not an RFC 3339 time such as "
+                                  "2025-01-31T09:30:00Z (",
+                                  error, ")"));
+  }
+  const absl::Duration since_epoch = t - absl::UnixEpoch();
+  const absl::Duration whole = absl::Floor(since_epoch, absl::Seconds(1));
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToInt64Seconds(whole));
+  ts.set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - whole)));
+  return ts;
+}
+
 void Need(const std::vector<std::string>& args, size_t n,
           const char* synopsis) {
   if (args.size() != n) throw UsageError(absl::StrCat("usage: ", synopsis));
@@ -304,7 +413,8 @@ class Client {
         profiles_(v1::ProfileService::NewStub(channel)),
         match_team_(v1::TeamService::NewStub(channel)),
         catalog_(v1::CatalogService::NewStub(channel)),
-        match_(v1::MatchService::NewStub(channel)) {}
+        match_(v1::MatchService::NewStub(channel)),
+        audit_(v1::AuditService::NewStub(channel)) {}
 
   void Run(const std::vector<std::string>& args) {
     const std::string& cmd = args[0];
@@ -322,6 +432,7 @@ class Client {
     if (cmd == "team") return Team(rest);
     if (cmd == "import") return Import(rest);
     if (cmd == "export") return Export(rest);
+    if (cmd == "audit") return Audit(rest);
     if (cmd == "matchers") return ListMatchers();
     if (cmd == "match") return Match(rest);
     if (cmd == "batch") return Batch(rest);
@@ -379,10 +490,16 @@ class Client {
   }
 
   void Export(const std::vector<std::string>& args) {
-    if (args.size() < 2 || (args[0] != "gaps" && args[0] != "team")) {
+    if (args.size() < 2 ||
+        (args[0] != "gaps" && args[0] != "team" && args[0] != "person")) {
       throw UsageError(
           "usage: export gaps ORG [PERSON...] | export team ORG "
-          "[--format=csv|json] [--out=FILE]");
+          "[--format=csv|json] [--out=FILE] | export person ORG PERSON "
+          "[--out=FILE]");
+    }
+    if (args[0] == "person") {
+      Need(args, 3, "export person ORG PERSON [--out=FILE]");
+      return ExportPerson(args[1], args[2]);
     }
     vakwijzer::cli::ImportExport io(channel_, IoOptions(), &std::cout,
                                     &std::cerr);
@@ -393,6 +510,116 @@ class Client {
     }
     Need(args, 2, "export team ORG [--team=T] [--format=csv|json] [--out=F]");
     exit_code_ = io.ExportTeam(Selector(args[1]));
+  }
+
+  // export person: ProfileService.ExportPersonData as canonical JSON.
+  void ExportPerson(const std::string& org, const std::string& person) {
+    v1::ExportPersonDataRequest request;
+    request.set_name(PersonName(org, person));
+    v1::PersonDataExport data;
+    Check(profiles_->ExportPersonData(Context().get(), request, &data));
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    if (auto s =
+            google::protobuf::util::MessageToJsonString(data, &json, options);
+        !s.ok()) {
+      throw UsageError(absl::StrCat("cannot print the export as JSON: ",
+                                    s.message().ToString()));
+    }
+    const std::string file = absl::GetFlag(FLAGS_out);
+    if (file.empty()) {
+      std::cout << json << std::flush;
+      return;
+    }
+    // Personal data: readable by the owner only, from the start.
+    const int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+      throw UsageError(
+          absl::StrCat("cannot write ", file, ": ", std::strerror(errno)));
+    }
+    fchmod(fd, 0600);  // an existing file keeps its mode on O_TRUNC
+    size_t done = 0;
+    while (done < json.size()) {
+      ssize_t n = write(fd, json.data() + done, json.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string error = std::strerror(errno);
+        close(fd);
+        throw UsageError(absl::StrCat("cannot write ", file, ": ", error));
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (close(fd) != 0) {
+      throw UsageError(
+          absl::StrCat("cannot write ", file, ": ", std::strerror(errno)));
+    }
+    std::cout << "wrote the data of " << request.name() << " ("
+              << data.assessments_size() << " assessments, "
+              << data.audit_events_size() << " audit events) to " << file
+              << "\n";
+  }
+
+  // audit: ListAuditEvents across pages, up to --limit events.
+  void Audit(const std::vector<std::string>& args) {
+    constexpr char kSynopsis[] =
+        "audit ORG [--person=P] [--caller=SUB] [--since=RFC3339] "
+        "[--until=RFC3339] [--limit=N]";
+    Need(args, 1, kSynopsis);
+    const int limit = absl::GetFlag(FLAGS_limit);
+    if (limit < 0) throw UsageError("--limit must not be negative");
+    v1::ListAuditEventsRequest request;
+    request.set_parent(absl::StrCat("organizations/", args[0]));
+    request.set_person(absl::GetFlag(FLAGS_person));
+    request.set_caller(absl::GetFlag(FLAGS_caller));
+    if (auto t = ParseRfc3339("--since", absl::GetFlag(FLAGS_since))) {
+      *request.mutable_start_time() = *t;
+    }
+    if (auto t = ParseRfc3339("--until", absl::GetFlag(FLAGS_until))) {
+      *request.mutable_end_time() = *t;
+    }
+    int page_size = absl::GetFlag(FLAGS_page_size);
+    if (limit > 0 && (page_size == 0 || page_size > limit)) {
+      page_size = std::min(limit, 1000);
+    }
+    request.set_page_size(page_size);
+    const bool json = absl::GetFlag(FLAGS_json);
+    v1::ListAuditEventsResponse all;  // --json: every event, one document
+    int count = 0;
+    bool more = false;
+    do {
+      v1::ListAuditEventsResponse response;
+      Check(audit_->ListAuditEvents(Context().get(), request, &response));
+      for (const v1::AuditEvent& e : response.events()) {
+        if (limit > 0 && count == limit) {
+          more = true;
+          break;
+        }
+        ++count;
+        if (json) {
+          *all.add_events() = e;
+          continue;
+        }
+        // Callers come from tokens: no control characters to the terminal.
+        std::cout << absl::StrFormat(
+            "%-24s %-16s %-20s %-48s %-44s %s\n",
+            google::protobuf::util::TimeUtil::ToString(e.time()),
+            Printable(e.caller()),
+            e.roles().empty() ? "-" : Printable(absl::StrJoin(e.roles(), ",")),
+            Printable(e.rpc()), Printable(e.resource()),
+            Printable(e.outcome()));
+      }
+      request.set_page_token(response.next_page_token());
+      if (limit > 0 && count == limit && !request.page_token().empty()) {
+        more = true;
+      }
+    } while (!more && !request.page_token().empty());
+    if (json) {
+      std::cout << Json(all);
+      return;
+    }
+    std::cout << count << " events" << (more ? " (--limit reached)" : "")
+              << "\n";
   }
 
   static v1::TeamSelector Selector(const std::string& org) {
@@ -1202,7 +1429,58 @@ class Client {
   std::unique_ptr<v1::TeamService::Stub> match_team_;
   std::unique_ptr<v1::CatalogService::Stub> catalog_;
   std::unique_ptr<v1::MatchService::Stub> match_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
 };
+
+// token mint: prints a development JWT; needs no server.
+void Token(const std::vector<std::string>& args) {
+  constexpr char kSynopsis[] =
+      "usage: token mint --secret_file=F --org=O --roles=r1,r2 [--person=P] "
+      "[--sub=S] [--ttl=1h] [--issuer=I] [--audience=A]";
+  if (args.size() != 1 || args[0] != "mint") throw UsageError(kSynopsis);
+  if (absl::GetFlag(FLAGS_secret_file).empty()) {
+    throw UsageError(absl::StrCat("--secret_file is required\n", kSynopsis));
+  }
+  vakwijzer::cli::MintOptions options;
+  absl::StatusOr<std::string> secret =
+      vakwijzer::cli::ReadSecretFile(absl::GetFlag(FLAGS_secret_file));
+  if (!secret.ok()) throw UsageError(std::string(secret.status().message()));
+  options.secret = *std::move(secret);
+  options.subject = absl::GetFlag(FLAGS_sub);
+  options.organization = absl::GetFlag(FLAGS_org);
+  options.roles = absl::GetFlag(FLAGS_roles);
+  options.person = absl::GetFlag(FLAGS_person);
+  options.issuer = absl::GetFlag(FLAGS_issuer);
+  options.audience = absl::GetFlag(FLAGS_audience);
+  const std::string ttl = absl::GetFlag(FLAGS_ttl);
+  if (!absl::ParseDuration(ttl, &options.ttl)) {
+    throw UsageError(
+        absl::StrCat("--ttl=", ttl, ": not a duration such as 90s, 30m, 8h"));
+  }
+  absl::StatusOr<std::string> token =
+      vakwijzer::cli::MintToken(options, absl::Now());
+  if (!token.ok()) throw UsageError(std::string(token.status().message()));
+  std::cout << *token << "\n";
+}
+
+// The channel the global flags describe: TLS and the bearer token.
+std::shared_ptr<grpc::Channel> Channel() {
+  vakwijzer::cli::ConnectionOptions options;
+  options.target = absl::GetFlag(FLAGS_server);
+  options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  absl::StatusOr<std::string> token = vakwijzer::cli::ResolveToken(
+      absl::GetFlag(FLAGS_token_file), std::getenv("VAKWIJZER_TOKEN"));
+  if (!token.ok()) throw UsageError(std::string(token.status().message()));
+  options.token = *std::move(token);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      vakwijzer::cli::Connect(options);
+  if (!channel.ok()) {
+    throw UsageError(std::string(channel.status().message()));
+  }
+  return *std::move(channel);
+}
 
 }  // namespace
 
@@ -1215,8 +1493,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    Client client(grpc::CreateChannel(absl::GetFlag(FLAGS_server),
-                                      grpc::InsecureChannelCredentials()));
+    if (args[0] == "token") {
+      Token(std::vector<std::string>(args.begin() + 1, args.end()));
+      return 0;
+    }
+    Client client(Channel());
     client.Run(args);
     return client.exit_code();
   } catch (const UsageError& e) {
@@ -1224,7 +1505,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const CallError& e) {
     std::cerr << "vakwijzer: " << e.status.error_message() << " ("
-              << e.status.error_code() << ")\n";
+              << vakwijzer::cli::CodeName(e.status.error_code()) << ")\n";
     return 10 + e.status.error_code();
   }
   return 0;

@@ -18,6 +18,8 @@ import tempfile
 import threading
 import time
 import unittest
+from typing import Optional
+from unittest import mock
 
 from vakwijzer_client import VakwijzerClient, VakwijzerError
 
@@ -29,7 +31,9 @@ LISTENING = "vakwijzerd: listening on 127.0.0.1:"
 class Server:
     """The real vakwijzerd on a free port with a fresh database."""
 
-    def __init__(self, binary: str, data_dir: str, db_dir: str) -> None:
+    def __init__(
+        self, binary: str, data_dir: str, db_dir: str, extra: Optional[list[str]] = None
+    ) -> None:
         self.log = ""
         self._lock = threading.Lock()
         self._seen = threading.Condition(self._lock)
@@ -41,6 +45,7 @@ class Server:
                 f"--framework_dir={data_dir}/frameworks",
                 f"--demo_file={data_dir}/demo/demo.textproto",
                 f"--demo_catalog_file={data_dir}/demo/catalog.textproto",
+                *(extra or []),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -339,6 +344,95 @@ class ClientTest(unittest.TestCase):
         # An organisation without people is an empty table, not an error.
         self.assertEqual(empty.returncode, 0, empty.stderr)
         self.assertIn("0 people", empty.stdout)
+
+
+class AuthClientTest(unittest.TestCase):
+    """The client with bearer tokens against vakwijzerd --auth=jwt (tokens
+    minted with PyJWT and the server's HS256 secret)."""
+
+    SECRET = b"a-python-e2e-secret-of-at-least-32-bytes"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        import jwt  # Debian's python3-jwt; only this class needs it
+
+        cls.jwt = jwt
+        binary = os.environ.get("VAKWIJZERD_BIN")
+        if not binary or not os.access(binary, os.X_OK):
+            raise RuntimeError(f"VAKWIJZERD_BIN={binary!r} is not an executable")
+        data_dir = os.environ.get(
+            "VAKWIJZER_DATA_DIR", os.path.join(HERE, "..", "..", "..", "data")
+        )
+        cls.tmp = tempfile.mkdtemp(prefix="vakwijzer-python-auth-")
+        secret = os.path.join(cls.tmp, "secret")
+        with open(secret, "wb") as f:
+            f.write(cls.SECRET + b"\n")
+        cls.server = Server(
+            binary, data_dir, os.path.join(cls.tmp, "db"),
+            ["--auth=jwt", f"--jwt_keys={secret}"],
+        )
+        cls.target = f"127.0.0.1:{cls.server.port}"
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        code = cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if code != 0:
+            raise AssertionError(f"vakwijzerd exited {code} on SIGTERM:\n{cls.server.log}")
+
+    def setUp(self) -> None:
+        patcher = mock.patch.dict(os.environ)
+        patcher.start()
+        os.environ.pop("VAKWIJZER_TOKEN", None)
+        self.addCleanup(patcher.stop)
+
+    def token(self, org: str, roles: list[str], sub: str = "py", **claims) -> str:
+        now = int(time.time())
+        payload = {"sub": sub, "org": org, "roles": roles, "iat": now, "exp": now + 600}
+        payload.update(claims)
+        return self.jwt.encode(payload, self.SECRET, algorithm="HS256")
+
+    def client(self, **kwargs) -> VakwijzerClient:
+        vw = VakwijzerClient(self.target, timeout=30.0, **kwargs)
+        self.addCleanup(vw.close)
+        return vw
+
+    def assertCode(self, code: str, fn, *args) -> None:
+        with self.assertRaises(VakwijzerError) as caught:
+            fn(*args)
+        self.assertEqual(caught.exception.code, code, str(caught.exception))
+
+    def test_reader_token_reads_the_demo(self) -> None:
+        vw = self.client(token=self.token("demo", ["reader"]))
+        self.assertEqual(vw.gap_report("demo", "sw-001").track, "hbo")
+        self.assertEqual(len(list(vw.list_profiles("demo", page_size=20))), 42)
+        self.assertEqual(list(vw.score_team("demo", team="team-noord"))[-1].summary.people, 10)
+        os.environ["VAKWIJZER_TOKEN"] = self.token("demo", ["reader"])
+        self.assertEqual(self.client().get_profile("demo", "sw-001").track, "hbo")
+
+    def test_missing_bad_and_foreign_tokens(self) -> None:
+        self.assertCode("UNAUTHENTICATED", self.client().gap_report, "demo", "sw-001")
+        forged = self.jwt.encode(
+            {"sub": "x", "org": "demo", "roles": ["admin"], "exp": int(time.time()) + 600},
+            b"another-secret-of-at-least-32-bytes!!", algorithm="HS256",
+        )
+        self.assertCode("UNAUTHENTICATED", self.client(token=forged).gap_report, "demo", "sw-001")
+        other = self.client(token=self.token("other", ["admin"]))
+        self.assertCode("PERMISSION_DENIED", other.gap_report, "demo", "sw-001")
+
+    def test_self_export_and_admin_audit(self) -> None:
+        me = self.client(token=self.token("demo", ["self"], sub="sam", person="sw-003"))
+        export = me.export_person_data("demo", "sw-003")
+        self.assertEqual(export.profile.name, "organizations/demo/people/sw-003")
+        self.assertTrue(export.HasField("export_time"))
+        self.assertCode("PERMISSION_DENIED", me.export_person_data, "demo", "sw-004")
+        self.assertCode("PERMISSION_DENIED", lambda: list(me.list_audit_events("demo")))
+        admin = self.client(token=self.token("demo", ["admin"], sub="dpo"))
+        events = list(admin.list_audit_events("demo", caller="sam", page_size=1))
+        self.assertGreaterEqual(len(events), 2)
+        rpcs = {(e.rpc.rsplit("/", 1)[-1], e.person, e.outcome) for e in events}
+        self.assertIn(("ExportPersonData", "sw-003", "OK"), rpcs)
+        self.assertIn(("ExportPersonData", "sw-004", "PERMISSION_DENIED"), rpcs)
 
 
 if __name__ == "__main__":
