@@ -8,17 +8,17 @@
 #include <tuple>
 #include <utility>
 
+#include "framework/framework_registry.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/synthetic_org.h"
 
 namespace vakwijzer::bench {
 
 // data/frameworks, loaded once; aborts if it does not load.
-inline const core::FrameworkRegistry& Frameworks() {
-  static const core::FrameworkRegistry* registry = [] {
-    auto loaded = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
-                                                         "/frameworks");
+inline const framework::FrameworkRegistry& Frameworks() {
+  static const framework::FrameworkRegistry* registry = [] {
+    auto loaded = framework::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
+                                                              "/frameworks");
     if (!loaded.ok()) std::abort();
     return std::move(loaded).value().release();
   }();

@@ -13,10 +13,10 @@
 namespace vakwijzer::core {
 namespace {
 
-const FrameworkRegistry& Frameworks() {
-  static const FrameworkRegistry* registry = [] {
-    auto loaded =
-        FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR "/frameworks");
+const framework::FrameworkRegistry& Frameworks() {
+  static const framework::FrameworkRegistry* registry = [] {
+    auto loaded = framework::FrameworkRegistry::LoadDirectory(VAKWIJZER_DATA_DIR
+                                                              "/frameworks");
     if (!loaded.ok()) std::abort();
     return std::move(loaded).value().release();
   }();

@@ -16,10 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/bench_util.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/training/training_matcher.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/synthetic_org.h"
 
 namespace vakwijzer::plugins {

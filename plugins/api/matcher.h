@@ -15,16 +15,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "vakwijzer/v1/match.pb.h"
 
 namespace vakwijzer::plugins {
 
 struct MatchInput {
   const OrgSnapshot& org;
-  const core::FrameworkRegistry& frameworks;
+  const framework::FrameworkRegistry& frameworks;
   // The request as received; page_size is already defaulted and bounded.
   const v1::MatchRequest& request;
   const Params& params;

@@ -30,7 +30,7 @@ const v1::ClientCase* OrgSnapshot::FindCase(absl::string_view name) const {
   return FindByName(cases, name);
 }
 
-ResolvedTarget Resolve(const core::FrameworkIndex& framework,
+ResolvedTarget Resolve(const framework::FrameworkIndex& framework,
                        absl::string_view track,
                        const v1::Requirement& requirement) {
   ResolvedTarget out;
@@ -39,7 +39,7 @@ ResolvedTarget Resolve(const core::FrameworkIndex& framework,
   out.must_have = requirement.must_have();
   if (requirement.has_indicator()) {
     out.key = requirement.indicator();
-    const core::IndicatorRef* ref =
+    const framework::IndicatorRef* ref =
         framework.FindIndicator(requirement.indicator());
     if (ref != nullptr && ref->indicator->track() == track) {
       out.ordinals.push_back(ref->ordinal);
@@ -48,7 +48,8 @@ ResolvedTarget Resolve(const core::FrameworkIndex& framework,
   }
   out.key = requirement.competency();
   out.is_competency = true;
-  for (const core::IndicatorRef* ref : framework.IndicatorsOfTrack(track)) {
+  for (const framework::IndicatorRef* ref :
+       framework.IndicatorsOfTrack(track)) {
     if (ref->competency->code() == requirement.competency()) {
       out.ordinals.push_back(ref->ordinal);
       out.competency = ref->competency;

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/shared_vector.h"
-#include "services/core/framework_registry.h"
 #include "vakwijzer/v1/catalog.pb.h"
 
 namespace vakwijzer::plugins {
@@ -26,7 +26,7 @@ inline bool IsKnown(float level) { return !std::isnan(level); }
 struct PersonView {
   std::string id;  // the {person} id
   std::string display_name;
-  const core::FrameworkIndex* framework = nullptr;
+  const framework::FrameworkIndex* framework = nullptr;
   std::string track;
   int target_level = 0;  // of the person's target stage
   std::vector<std::string> teams;
@@ -76,7 +76,7 @@ struct ResolvedTarget {
 
 // Resolves `requirement` for `track` of `framework`. Targets the framework
 // lacks, or that have no indicator on the track, give empty ordinals.
-ResolvedTarget Resolve(const core::FrameworkIndex& framework,
+ResolvedTarget Resolve(const framework::FrameworkIndex& framework,
                        absl::string_view track,
                        const v1::Requirement& requirement);
 

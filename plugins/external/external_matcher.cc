@@ -133,15 +133,15 @@ std::string ParameterText(const Params& params, const v1::ParameterSpec& spec) {
 }
 
 // The framework named by a role's or case's `framework` field, if known.
-const core::FrameworkIndex* NamedFramework(
-    const core::FrameworkRegistry& frameworks, const std::string& name) {
+const framework::FrameworkIndex* NamedFramework(
+    const framework::FrameworkRegistry& frameworks, const std::string& name) {
   if (name.empty()) return nullptr;
   absl::StatusOr<std::string> id = ParseFrameworkName(name, "framework");
   return id.ok() ? frameworks.Find(*id) : nullptr;
 }
 
 // The framework of the request's subject, when the subject tells it.
-const core::FrameworkIndex* SubjectFramework(const MatchInput& input) {
+const framework::FrameworkIndex* SubjectFramework(const MatchInput& input) {
   const std::string& subject = input.request.subject();
   absl::StatusOr<PersonName> person = ParsePersonName(subject, "subject");
   if (person.ok()) {
@@ -231,13 +231,13 @@ v1::ExternalMatchInput MakeExternalMatchInput(
         ParameterText(input.params, spec);
   }
 
-  const core::FrameworkIndex* subject_framework = SubjectFramework(input);
-  std::map<std::string, const core::FrameworkIndex*> frameworks;
+  const framework::FrameworkIndex* subject_framework = SubjectFramework(input);
+  std::map<std::string, const framework::FrameworkIndex*> frameworks;
   if (subject_framework != nullptr) {
     frameworks[subject_framework->id()] = subject_framework;
   }
   for (const auto& person : input.org.people) {
-    const core::FrameworkIndex* framework = person->framework;
+    const framework::FrameworkIndex* framework = person->framework;
     if (subject_framework != nullptr &&
         (framework == nullptr || framework->id() != subject_framework->id())) {
       continue;

@@ -257,7 +257,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
         absl::StrCat("subject: person \"", input.request.subject(),
                      "\" not found in organizations/", org.org));
   }
-  const core::FrameworkIndex* fw = mentee->framework;
+  const framework::FrameworkIndex* fw = mentee->framework;
   if (fw == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "subject: ", input.request.subject(), " has no framework"));
@@ -300,7 +300,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       for (const v1::Competency& comp : cluster.competencies()) {
         std::vector<std::vector<int>> per_track(s.tracks.size());
         for (size_t t = 0; t < s.tracks.size(); ++t) {
-          for (const core::IndicatorRef* ref :
+          for (const framework::IndicatorRef* ref :
                fw->IndicatorsOfTrack(s.tracks[t].track)) {
             if (ref->competency->code() == comp.code()) {
               per_track[t].push_back(ref->ordinal);
@@ -319,7 +319,8 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       }
     }
   } else {
-    for (const core::IndicatorRef* ref : fw->IndicatorsOfTrack(mentee->track)) {
+    for (const framework::IndicatorRef* ref :
+         fw->IndicatorsOfTrack(mentee->track)) {
       if (!add_unit(ref->indicator->id(), {ref->ordinal})) continue;
       for (TrackUnits& t : s.tracks) {
         t.Add(t.track == mentee->track ? std::vector<int>{ref->ordinal}

@@ -37,10 +37,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/names.h"
+#include "framework/framework_registry.h"
 #include "google/protobuf/repeated_field.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "vakwijzer/v1/catalog.pb.h"
 #include "vakwijzer/v1/match.pb.h"
 
@@ -62,7 +62,7 @@ struct Target {
 // track, in the order given. Immutable after construction.
 class Requirements {
  public:
-  Requirements(const core::FrameworkIndex& framework, std::string track,
+  Requirements(const framework::FrameworkIndex& framework, std::string track,
                const RequirementList& requirements)
       : framework_(&framework), track_(std::move(track)) {
     targets_.reserve(requirements.size());
@@ -74,7 +74,7 @@ class Requirements {
         t.competency_title = t.resolved.competency != nullptr
                                  ? t.resolved.competency->title()
                                  : CompetencyTitle(framework, t.competency);
-      } else if (const core::IndicatorRef* ref =
+      } else if (const framework::IndicatorRef* ref =
                      framework.FindIndicator(t.resolved.key)) {
         t.competency = ref->competency->code();
         t.competency_title = ref->competency->title();
@@ -88,7 +88,7 @@ class Requirements {
     }
   }
 
-  const core::FrameworkIndex& framework() const { return *framework_; }
+  const framework::FrameworkIndex& framework() const { return *framework_; }
   const std::string& track() const { return track_; }
   const std::vector<Target>& targets() const { return targets_; }
   // Σ w_r·L_r and Σ w_r.
@@ -96,7 +96,7 @@ class Requirements {
   double total_weight() const { return total_weight_; }
 
  private:
-  static std::string CompetencyTitle(const core::FrameworkIndex& framework,
+  static std::string CompetencyTitle(const framework::FrameworkIndex& framework,
                                      absl::string_view code) {
     for (const v1::Cluster& cluster : framework.proto().clusters()) {
       for (const v1::Competency& competency : cluster.competencies()) {
@@ -106,7 +106,7 @@ class Requirements {
     return "";
   }
 
-  const core::FrameworkIndex* framework_;
+  const framework::FrameworkIndex* framework_;
   std::string track_;
   std::vector<Target> targets_;
   double required_weight_ = 0;
@@ -120,7 +120,7 @@ class RequirementsCache {
   explicit RequirementsCache(const RequirementList& requirements)
       : requirements_(&requirements) {}
 
-  const Requirements& Get(const core::FrameworkIndex& framework,
+  const Requirements& Get(const framework::FrameworkIndex& framework,
                           const std::string& track) {
     for (const auto& entry : entries_) {
       if (&entry->framework() == &framework && entry->track() == track) {
@@ -390,7 +390,7 @@ inline absl::Status CheckChildName(absl::string_view name,
 // names `framework`. An empty name matches nothing; callers decide what
 // empty means.
 inline bool IsFramework(absl::string_view name,
-                        const core::FrameworkIndex* framework) {
+                        const framework::FrameworkIndex* framework) {
   if (framework == nullptr) return false;
   absl::ConsumePrefix(&name, "frameworks/");
   return name == framework->id();

@@ -22,7 +22,7 @@ std::string PersonTitle(const PersonView& person) {
   return person.display_name.empty() ? person.id : person.display_name;
 }
 
-std::string FrameworkLabel(const core::FrameworkIndex* framework) {
+std::string FrameworkLabel(const framework::FrameworkIndex* framework) {
   return framework == nullptr ? "no loaded framework"
                               : FrameworkName(framework->id());
 }
@@ -85,7 +85,7 @@ class RoleFitMatcher final : public Matcher {
   absl::StatusOr<v1::MatchResponse> RolesForPerson(
       const MatchInput& input, const fit::ListOptions& options,
       const PersonView& person) const {
-    const core::FrameworkIndex* framework = person.framework;
+    const framework::FrameworkIndex* framework = person.framework;
     if (framework == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
           "subject: ", input.request.subject(), " has no loaded framework"));

@@ -113,7 +113,7 @@ struct Settings {
 
 // An indicator of the person's track with a gap to the target.
 struct GapIndicator {
-  const core::IndicatorRef* ref = nullptr;
+  const framework::IndicatorRef* ref = nullptr;
   double level = 0;  // current level; 0 for a never-rated one we count
   bool unknown = false;
   double target = 0;
@@ -635,7 +635,7 @@ Settings ReadSettings(const Params& params) {
 
 // INVALID_ARGUMENT for a focus code that is neither a competency nor a
 // cluster of the framework: a typo would otherwise silently weigh nothing.
-absl::Status CheckFocus(const core::FrameworkIndex& framework,
+absl::Status CheckFocus(const framework::FrameworkIndex& framework,
                         const std::vector<std::string>& focus) {
   for (const std::string& code : focus) {
     bool known = false;
@@ -660,7 +660,7 @@ absl::Status CheckFocus(const core::FrameworkIndex& framework,
 // them and resolving a competency scans the whole track.
 class TargetCache {
  public:
-  TargetCache(const core::FrameworkIndex& framework, std::string track)
+  TargetCache(const framework::FrameworkIndex& framework, std::string track)
       : framework_(framework),
         track_(std::move(track)),
         framework_name_(FrameworkName(framework.id())) {}
@@ -682,7 +682,7 @@ class TargetCache {
   }
 
  private:
-  const core::FrameworkIndex& framework_;
+  const framework::FrameworkIndex& framework_;
   const std::string track_;
   const std::string framework_name_;
   absl::flat_hash_map<absl::string_view, std::vector<int>> indicators_;
@@ -696,7 +696,7 @@ std::string Ineligible(const v1::TrainingModule& module,
                        const std::vector<GapIndicator>& gaps,
                        const std::vector<int>& gap_of, TargetCache* targets,
                        Candidate* cand) {
-  const core::FrameworkIndex& fw = *person.framework;
+  const framework::FrameworkIndex& fw = *person.framework;
   if (!module.framework().empty() &&
       module.framework() != targets->framework_name()) {
     return absl::StrCat("for framework ", module.framework(),
@@ -848,7 +848,7 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
     return absl::FailedPreconditionError(absl::StrCat(
         "subject: ", input.request.subject(), " has no framework"));
   }
-  const core::FrameworkIndex& fw = *person->framework;
+  const framework::FrameworkIndex& fw = *person->framework;
   const Settings settings = ReadSettings(input.params);
   RETURN_IF_ERROR(CheckFocus(fw, settings.focus));
 
@@ -857,7 +857,8 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
   std::vector<int> gap_of(person->levels.size(), -1);
   int unknown = 0;
   double total_gap = 0;
-  for (const core::IndicatorRef* ref : fw.IndicatorsOfTrack(person->track)) {
+  for (const framework::IndicatorRef* ref :
+       fw.IndicatorsOfTrack(person->track)) {
     float raw = ref->ordinal < static_cast<int>(person->levels.size())
                     ? person->levels[ref->ordinal]
                     : kUnknown;

@@ -90,11 +90,11 @@ const std::set<std::string>& MutableFields() {
   return *fields;
 }
 
-absl::Status CheckRequirement(const FrameworkIndex& fw, absl::string_view track,
-                              const v1::Requirement& r, const std::string& at,
-                              bool weighted) {
+absl::Status CheckRequirement(const framework::FrameworkIndex& fw,
+                              absl::string_view track, const v1::Requirement& r,
+                              const std::string& at, bool weighted) {
   if (r.has_indicator()) {
-    const IndicatorRef* ref = fw.FindIndicator(r.indicator());
+    const framework::IndicatorRef* ref = fw.FindIndicator(r.indicator());
     if (ref == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(at, ".indicator: unknown indicator \"", r.indicator(),
@@ -138,7 +138,7 @@ absl::Status CheckRequirement(const FrameworkIndex& fw, absl::string_view track,
 }
 
 absl::Status CheckRequirements(
-    const FrameworkIndex& fw, absl::string_view track,
+    const framework::FrameworkIndex& fw, absl::string_view track,
     const google::protobuf::RepeatedPtrField<v1::Requirement>& reqs,
     const std::string& field, bool weighted, bool required) {
   if (required && reqs.empty()) {
@@ -159,14 +159,14 @@ absl::Status CheckRequirements(
 // Fills the framework default and checks framework and track; returns the
 // framework.
 template <typename T>
-absl::StatusOr<const FrameworkIndex*> CheckFramework(
+absl::StatusOr<const framework::FrameworkIndex*> CheckFramework(
     const CatalogManager::Deps& deps, T* item, const std::string& prefix) {
   if (item->framework().empty()) {
     item->set_framework(FrameworkName(deps.default_framework));
   }
   ASSIGN_OR_RETURN(std::string id, ParseFrameworkName(item->framework(),
                                                       prefix + ".framework"));
-  const FrameworkIndex* fw = deps.frameworks->Find(id);
+  const framework::FrameworkIndex* fw = deps.frameworks->Find(id);
   if (fw == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         prefix, ".framework: unknown framework \"", item->framework(), "\""));
@@ -174,8 +174,8 @@ absl::StatusOr<const FrameworkIndex*> CheckFramework(
   return fw;
 }
 
-absl::Status CheckTrack(const FrameworkIndex& fw, absl::string_view track,
-                        const std::string& field) {
+absl::Status CheckTrack(const framework::FrameworkIndex& fw,
+                        absl::string_view track, const std::string& field) {
   if (!track.empty() && !fw.HasTrack(track)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": \"", track, "\" is not a track of ", fw.proto().name()));
@@ -206,7 +206,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps,
   RETURN_IF_ERROR(CheckNumber(m->cost(), 0, 1e9, p + ".cost"));
   RETURN_IF_ERROR(CheckNumber(m->seats(), 0, 100000, p + ".seats"));
   RETURN_IF_ERROR(CheckDistinct(m->tags(), p + ".tags", kMaxShort));
-  ASSIGN_OR_RETURN(const FrameworkIndex* fw, CheckFramework(deps, m, p));
+  ASSIGN_OR_RETURN(const framework::FrameworkIndex* fw,
+                   CheckFramework(deps, m, p));
   RETURN_IF_ERROR(CheckTrack(*fw, m->track(), p + ".track"));
   RETURN_IF_ERROR(CheckRequirements(*fw, m->track(), m->develops(),
                                     p + ".develops", false, true));
@@ -220,7 +221,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps, v1::Role* r) {
   RETURN_IF_ERROR(CheckText(r->description(), p + ".description",
                             kMaxDescription, false,
                             /*multiline=*/true));
-  ASSIGN_OR_RETURN(const FrameworkIndex* fw, CheckFramework(deps, r, p));
+  ASSIGN_OR_RETURN(const framework::FrameworkIndex* fw,
+                   CheckFramework(deps, r, p));
   RETURN_IF_ERROR(CheckTrack(*fw, r->track(), p + ".track"));
   return CheckRequirements(*fw, r->track(), r->requirements(),
                            p + ".requirements", true, true);
@@ -241,7 +243,8 @@ absl::Status Normalize(const CatalogManager::Deps& deps, v1::ClientCase* c) {
   RETURN_IF_ERROR(CheckText(c->language(), p + ".language", kMaxShort, false));
   RETURN_IF_ERROR(CheckText(c->region(), p + ".region", kMaxShort, false));
   RETURN_IF_ERROR(CheckText(c->team(), p + ".team", kMaxShort, false));
-  ASSIGN_OR_RETURN(const FrameworkIndex* fw, CheckFramework(deps, c, p));
+  ASSIGN_OR_RETURN(const framework::FrameworkIndex* fw,
+                   CheckFramework(deps, c, p));
   return CheckRequirements(*fw, "", c->requirements(), p + ".requirements",
                            true, true);
 }
@@ -432,7 +435,7 @@ absl::StatusOr<Response> List(
 
 }  // namespace
 
-CatalogManager::CatalogManager(const FrameworkRegistry* frameworks,
+CatalogManager::CatalogManager(const framework::FrameworkRegistry* frameworks,
                                storage::CatalogStore* store,
                                SnapshotCache* cache,
                                std::string default_framework,

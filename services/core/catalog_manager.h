@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/core/framework_registry.h"
+#include "framework/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "storage/catalog_store.h"
 #include "vakwijzer/v1/import.pb.h"
@@ -25,7 +25,7 @@ namespace vakwijzer::core {
 class CatalogManager {
  public:
   // Pointers must outlive the manager; `cache` may be null.
-  CatalogManager(const FrameworkRegistry* frameworks,
+  CatalogManager(const framework::FrameworkRegistry* frameworks,
                  storage::CatalogStore* store, SnapshotCache* cache,
                  std::string default_framework,
                  std::function<absl::Time()> clock = absl::Now);
@@ -63,7 +63,7 @@ class CatalogManager {
 
   // For the generic implementation in the .cc file.
   struct Deps {
-    const FrameworkRegistry* frameworks;
+    const framework::FrameworkRegistry* frameworks;
     storage::CatalogStore* store;
     SnapshotCache* cache;
     std::string default_framework;

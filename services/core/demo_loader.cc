@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
-#include "services/core/text_io.h"
+#include "framework/text_io.h"
 #include "vakwijzer/v1/import.pb.h"
 
 namespace vakwijzer::core {
@@ -54,13 +54,15 @@ absl::StatusOr<LoadStats> LoadBundles(const std::string& people_file,
                                       ProfileManager* profiles,
                                       CatalogManager* catalog,
                                       storage::ProfileStore* store) {
-  ASSIGN_OR_RETURN(std::string people_text, ReadFile(people_file));
+  ASSIGN_OR_RETURN(std::string people_text, framework::ReadFile(people_file));
   v1::ImportBundle people;
-  RETURN_IF_ERROR(ParseTextProto(people_text, people_file, &people));
+  RETURN_IF_ERROR(framework::ParseTextProto(people_text, people_file, &people));
   v1::CatalogBundle items;
   if (!catalog_file.empty()) {
-    ASSIGN_OR_RETURN(std::string catalog_text, ReadFile(catalog_file));
-    RETURN_IF_ERROR(ParseTextProto(catalog_text, catalog_file, &items));
+    ASSIGN_OR_RETURN(std::string catalog_text,
+                     framework::ReadFile(catalog_file));
+    RETURN_IF_ERROR(
+        framework::ParseTextProto(catalog_text, catalog_file, &items));
   }
   RETURN_IF_ERROR(ValidateId(people.organization(),
                              absl::StrCat(people_file, ": organization")));

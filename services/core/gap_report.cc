@@ -43,8 +43,9 @@ struct Tally {
 }  // namespace
 
 v1::GapReport BuildGapReport(
-    const FrameworkIndex& framework, const std::string& track, int target_level,
-    const std::map<std::string, v1::IndicatorLevel>& levels, int top_n) {
+    const framework::FrameworkIndex& framework, const std::string& track,
+    int target_level, const std::map<std::string, v1::IndicatorLevel>& levels,
+    int top_n) {
   v1::GapReport report;
   report.set_target_level(target_level);
   const auto& refs = framework.IndicatorsOfTrack(track);
@@ -54,7 +55,7 @@ v1::GapReport BuildGapReport(
   std::vector<const v1::Competency*> competencies(by_competency.size());
   std::vector<bool> competency_seen(by_competency.size());
   Tally overall;
-  for (const IndicatorRef* ref : refs) {
+  for (const framework::IndicatorRef* ref : refs) {
     v1::IndicatorGap* g = report.add_indicators();
     g->set_indicator(ref->indicator->id());
     g->set_competency(ref->competency->code());

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "services/core/framework_registry.h"
+#include "framework/framework_registry.h"
 #include "vakwijzer/v1/profile.pb.h"
 
 namespace vakwijzer::core {
@@ -16,8 +16,9 @@ namespace vakwijzer::core {
 // competencies, clusters, overall, top_gaps (at most `top_n`) and
 // unknown_indicators; the caller fills the identifying fields.
 v1::GapReport BuildGapReport(
-    const FrameworkIndex& framework, const std::string& track, int target_level,
-    const std::map<std::string, v1::IndicatorLevel>& levels, int top_n);
+    const framework::FrameworkIndex& framework, const std::string& track,
+    int target_level, const std::map<std::string, v1::IndicatorLevel>& levels,
+    int top_n);
 
 }  // namespace vakwijzer::core
 

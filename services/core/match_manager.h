@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/matcher.h"
-#include "services/core/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "vakwijzer/v1/match.pb.h"
 
@@ -17,7 +17,7 @@ namespace vakwijzer::core {
 class MatchManager {
  public:
   // Pointers must outlive the manager.
-  MatchManager(const FrameworkRegistry* frameworks,
+  MatchManager(const framework::FrameworkRegistry* frameworks,
                const plugins::MatcherRegistry* matchers,
                const SnapshotCache* cache)
       : frameworks_(frameworks), matchers_(matchers), cache_(cache) {}
@@ -53,7 +53,7 @@ class MatchManager {
       const plugins::OrgSnapshot& snapshot, const v1::MatchRequest& request,
       const std::function<bool()>& cancelled) const;
 
-  const FrameworkRegistry* frameworks_;
+  const framework::FrameworkRegistry* frameworks_;
   const plugins::MatcherRegistry* matchers_;
   const SnapshotCache* cache_;
 };

@@ -71,7 +71,7 @@ absl::Status CheckEtag(absl::string_view given,
 
 }  // namespace
 
-ProfileManager::ProfileManager(const FrameworkRegistry* frameworks,
+ProfileManager::ProfileManager(const framework::FrameworkRegistry* frameworks,
                                storage::ProfileStore* store,
                                ProfileManagerOptions options,
                                std::function<absl::Time()> clock,
@@ -103,7 +103,7 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
   }
   ASSIGN_OR_RETURN(std::string framework_id,
                    ParseFrameworkName(p->framework(), "profile.framework"));
-  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  const framework::FrameworkIndex* fw = frameworks_->Find(framework_id);
   if (fw == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "profile.framework: unknown framework \"", p->framework(), "\""));
@@ -338,7 +338,7 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   }
   ASSIGN_OR_RETURN(std::string framework_id,
                    ParseFrameworkName(profile.framework(), "framework"));
-  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  const framework::FrameworkIndex* fw = frameworks_->Find(framework_id);
   if (fw == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the profile's framework ", profile.framework(), " is not loaded"));
@@ -366,7 +366,7 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   for (int i = 0; i < a.ratings_size(); ++i) {
     const v1::Rating& r = a.ratings(i);
     std::string field = absl::StrCat("assessment.ratings[", i, "]");
-    const IndicatorRef* ref = fw->FindIndicator(r.indicator());
+    const framework::IndicatorRef* ref = fw->FindIndicator(r.indicator());
     if (ref == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".indicator: unknown indicator \"", r.indicator(),
@@ -423,7 +423,7 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   // Framework order, as records.proto promises; indicators the framework
   // lacks (the profile changed framework) last, by id.
   auto ordinal = [fw](const v1::IndicatorLevel& l) {
-    const IndicatorRef* ref = fw->FindIndicator(l.indicator());
+    const framework::IndicatorRef* ref = fw->FindIndicator(l.indicator());
     return std::make_pair(ref ? ref->ordinal : INT_MAX, l.indicator());
   };
   std::sort(record.mutable_levels()->begin(), record.mutable_levels()->end(),
@@ -514,7 +514,7 @@ absl::StatusOr<v1::GapReport> ProfileManager::GetGapReport(
   const v1::Profile& profile = record.profile();
   ASSIGN_OR_RETURN(std::string framework_id,
                    ParseFrameworkName(profile.framework(), "framework"));
-  const FrameworkIndex* fw = frameworks_->Find(framework_id);
+  const framework::FrameworkIndex* fw = frameworks_->Find(framework_id);
   if (fw == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the profile's framework ", profile.framework(), " is not loaded"));

@@ -13,8 +13,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/names.h"
+#include "framework/framework_registry.h"
 #include "services/core/aggregation.h"
-#include "services/core/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "storage/profile_store.h"
 #include "vakwijzer/v1/service.pb.h"
@@ -43,7 +43,7 @@ class ProfileManager {
   // `frameworks`, `store` and `cache` must outlive the manager. Every
   // acknowledged write is applied to `cache` (when not null) before it
   // returns.
-  ProfileManager(const FrameworkRegistry* frameworks,
+  ProfileManager(const framework::FrameworkRegistry* frameworks,
                  storage::ProfileStore* store, ProfileManagerOptions options,
                  std::function<absl::Time()> clock = absl::Now,
                  SnapshotCache* cache = nullptr);
@@ -81,7 +81,7 @@ class ProfileManager {
       const PersonName& name);
   absl::StatusOr<int> PageSize(int requested) const;
 
-  const FrameworkRegistry* frameworks_;
+  const framework::FrameworkRegistry* frameworks_;
   storage::ProfileStore* store_;
   const ProfileManagerOptions options_;
   const std::function<absl::Time()> clock_;

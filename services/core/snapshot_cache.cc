@@ -59,7 +59,7 @@ std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
   absl::StatusOr<std::string> framework_id =
       ParseFrameworkName(p.framework(), "framework");
   if (!framework_id.ok()) return nullptr;
-  const FrameworkIndex* fw = frameworks_->Find(*framework_id);
+  const framework::FrameworkIndex* fw = frameworks_->Find(*framework_id);
   if (fw == nullptr) return nullptr;
   auto view = std::make_shared<plugins::PersonView>();
   view->id = p.name().substr(p.name().rfind('/') + 1);
@@ -85,7 +85,7 @@ std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
   }
   view->levels.assign(count, plugins::kUnknown);
   for (const v1::IndicatorLevel& level : record.levels()) {
-    const IndicatorRef* ref = fw->FindIndicator(level.indicator());
+    const framework::IndicatorRef* ref = fw->FindIndicator(level.indicator());
     if (ref != nullptr) {
       view->levels[ref->ordinal] = static_cast<float>(level.level());
     }

@@ -13,8 +13,8 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "storage/catalog_store.h"
 #include "storage/profile_store.h"
 #include "vakwijzer/storage/records.pb.h"
@@ -24,7 +24,7 @@ namespace vakwijzer::core {
 class SnapshotCache {
  public:
   // `frameworks` must outlive the cache.
-  explicit SnapshotCache(const FrameworkRegistry* frameworks)
+  explicit SnapshotCache(const framework::FrameworkRegistry* frameworks)
       : frameworks_(frameworks) {}
   SnapshotCache(const SnapshotCache&) = delete;
   SnapshotCache& operator=(const SnapshotCache&) = delete;
@@ -60,7 +60,7 @@ class SnapshotCache {
   // Copies the organisation's snapshot, applies `mutate`, publishes it.
   void Update(absl::string_view org, const Mutation& mutate);
 
-  const FrameworkRegistry* frameworks_;
+  const framework::FrameworkRegistry* frameworks_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const plugins::OrgSnapshot>,
            std::less<>>

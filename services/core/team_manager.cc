@@ -58,7 +58,7 @@ struct Tally {
 // Runs `name` (a registered matcher) directly, over every candidate.
 absl::StatusOr<v1::MatchResponse> RunMatcher(
     const plugins::MatcherRegistry& matchers,
-    const FrameworkRegistry& frameworks, const OrgSnapshot& snap,
+    const framework::FrameworkRegistry& frameworks, const OrgSnapshot& snap,
     absl::string_view name, const std::string& subject,
     google::protobuf::Map<std::string, std::string> parameters,
     const std::function<bool()>& cancelled) {
@@ -105,7 +105,8 @@ double Gain(const Learner& l, const Uplift& uplift) {
 // `include_unknown`, else left out).
 Learner StartOf(const PersonView* p, bool include_unknown) {
   Learner l{p, std::vector<double>(p->levels.size(), NAN)};
-  for (const IndicatorRef* ref : p->framework->IndicatorsOfTrack(p->track)) {
+  for (const framework::IndicatorRef* ref :
+       p->framework->IndicatorsOfTrack(p->track)) {
     float level = p->levels[ref->ordinal];
     if (plugins::IsKnown(level)) {
       l.current[ref->ordinal] = level;
@@ -166,7 +167,7 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     int module;
     const Uplift* uplift;
   };
-  std::map<std::pair<const FrameworkIndex*, std::string>,
+  std::map<std::pair<const framework::FrameworkIndex*, std::string>,
            std::vector<Uplift>>
       uplifts;  // per framework and track, per module
   std::vector<Pair> pairs;
@@ -376,7 +377,7 @@ absl::Status TeamManager::ScoreTeam(
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
                    Select(*snap, request.selector()));
-  const FrameworkIndex* fw = nullptr;
+  const framework::FrameworkIndex* fw = nullptr;
   for (const PersonView* p : people) {
     if (fw != nullptr && p->framework != fw) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -409,7 +410,7 @@ absl::Status TeamManager::ScoreTeam(
     int rated = 0;
     std::map<std::string, std::pair<double, int>> competency;
     const auto& refs = fw->IndicatorsOfTrack(p->track);
-    for (const IndicatorRef* ref : refs) {
+    for (const framework::IndicatorRef* ref : refs) {
       IndicatorTally& t = by_ordinal[ref->ordinal];
       if (t.distribution.empty()) t.distribution.assign(levels, 0);
       ++t.people;
@@ -446,16 +447,16 @@ absl::Status TeamManager::ScoreTeam(
     if (!emit(row)) return absl::CancelledError("client went away");
   }
 
-  std::map<int, const IndicatorRef*> ref_of;
+  std::map<int, const framework::IndicatorRef*> ref_of;
   for (const auto& track : fw->proto().tracks()) {
-    for (const IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
+    for (const framework::IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
       ref_of[r->ordinal] = r;
     }
   }
   std::map<std::string, Tally> competencies, clusters;
   Tally overall;
   for (const auto& [ordinal, t] : by_ordinal) {
-    const IndicatorRef* ref = ref_of[ordinal];
+    const framework::IndicatorRef* ref = ref_of[ordinal];
     v1::IndicatorTeamScore* s = summary->add_indicators();
     s->set_indicator(ref->indicator->id());
     s->set_competency(ref->competency->code());

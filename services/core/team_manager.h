@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
+#include "framework/framework_registry.h"
 #include "plugins/api/matcher.h"
-#include "services/core/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "vakwijzer/v1/team.pb.h"
 
@@ -17,7 +17,7 @@ namespace vakwijzer::core {
 class TeamManager {
  public:
   // Pointers must outlive the manager.
-  TeamManager(const FrameworkRegistry* frameworks,
+  TeamManager(const framework::FrameworkRegistry* frameworks,
               const plugins::MatcherRegistry* matchers,
               const SnapshotCache* cache)
       : frameworks_(frameworks), matchers_(matchers), cache_(cache) {}
@@ -50,7 +50,7 @@ class TeamManager {
       const std::function<bool()>& cancelled) const;
 
  private:
-  const FrameworkRegistry* frameworks_;
+  const framework::FrameworkRegistry* frameworks_;
   const plugins::MatcherRegistry* matchers_;
   const SnapshotCache* cache_;
 };

@@ -9,12 +9,12 @@
 namespace vakwijzer::grpc_api {
 namespace {
 
-absl::Status GetFramework(const core::FrameworkRegistry& registry,
+absl::Status GetFramework(const framework::FrameworkRegistry& registry,
                           const v1::GetFrameworkRequest& request,
                           v1::Framework* out) {
   absl::StatusOr<std::string> id = ParseFrameworkName(request.name(), "name");
   if (!id.ok()) return id.status();
-  const core::FrameworkIndex* fw = registry.Find(*id);
+  const framework::FrameworkIndex* fw = registry.Find(*id);
   if (fw == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("name: no framework ", request.name()));
@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* FrameworkServiceImpl::ListFrameworks(
     grpc::CallbackServerContext* context,
     const v1::ListFrameworksRequest* request,
     v1::ListFrameworksResponse* response) {
-  for (const core::FrameworkIndex* fw : registry_->All()) {
+  for (const framework::FrameworkIndex* fw : registry_->All()) {
     v1::Framework* out = response->add_frameworks();
     *out = fw->proto();
     if (request->summary_only()) {

@@ -1,7 +1,7 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_FRAMEWORK_SERVICE_H_
 #define VAKWIJZER_SERVICES_GRPC_FRAMEWORK_SERVICE_H_
 
-#include "services/core/framework_registry.h"
+#include "framework/framework_registry.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
@@ -12,7 +12,7 @@ class FrameworkServiceImpl final
     : public v1::FrameworkService::CallbackService {
  public:
   // `registry` must outlive the service.
-  explicit FrameworkServiceImpl(const core::FrameworkRegistry* registry)
+  explicit FrameworkServiceImpl(const framework::FrameworkRegistry* registry)
       : registry_(registry) {}
 
   grpc::ServerUnaryReactor* ListFrameworks(
@@ -24,7 +24,7 @@ class FrameworkServiceImpl final
                                          v1::Framework* response) override;
 
  private:
-  const core::FrameworkRegistry* registry_;
+  const framework::FrameworkRegistry* registry_;
 };
 
 }  // namespace vakwijzer::grpc_api

@@ -144,7 +144,7 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
         absl::StrCat("serving ", what, " on the non-loopback address ",
                      options.listen, " (--allow_insecure_remote)"));
   }
-  ASSIGN_OR_RETURN(s->frameworks_, core::FrameworkRegistry::LoadDirectory(
+  ASSIGN_OR_RETURN(s->frameworks_, framework::FrameworkRegistry::LoadDirectory(
                                        options.framework_dir));
   if (s->frameworks_->Find(options.manager.default_framework) == nullptr) {
     return absl::NotFoundError(

@@ -12,12 +12,12 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "framework/framework_registry.h"
 #include "grpcpp/server.h"
 #include "plugins/api/matcher.h"
 #include "services/auth/jwt_verifier.h"
 #include "services/core/catalog_manager.h"
 #include "services/core/core_api.h"
-#include "services/core/framework_registry.h"
 #include "services/core/match_manager.h"
 #include "services/core/profile_manager.h"
 #include "services/core/snapshot_cache.h"
@@ -105,7 +105,7 @@ class VakwijzerServer {
  private:
   VakwijzerServer() = default;
 
-  std::unique_ptr<core::FrameworkRegistry> frameworks_;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
   std::unique_ptr<storage::RocksDbStore> store_;
   std::unique_ptr<core::SnapshotCache> cache_;
   std::unique_ptr<core::ProfileManager> manager_;

@@ -10,11 +10,11 @@
 namespace vakwijzer::testing {
 namespace {
 
-v1::Requirement RandomTarget(const core::FrameworkIndex& fw,
+v1::Requirement RandomTarget(const framework::FrameworkIndex& fw,
                              const std::string& track, std::mt19937_64& rng,
                              int min_level, int max_level) {
   const auto& refs = fw.IndicatorsOfTrack(track);
-  const core::IndicatorRef* ref =
+  const framework::IndicatorRef* ref =
       refs[std::uniform_int_distribution<size_t>(0, refs.size() - 1)(rng)];
   v1::Requirement r;
   if (std::bernoulli_distribution(0.3)(rng)) {
@@ -30,9 +30,9 @@ v1::Requirement RandomTarget(const core::FrameworkIndex& fw,
 
 }  // namespace
 
-plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
-                                      const SyntheticOptions& options,
-                                      const std::string& org) {
+plugins::OrgSnapshot MakeSyntheticOrg(
+    const framework::FrameworkIndex& framework, const SyntheticOptions& options,
+    const std::string& org) {
   std::mt19937_64 rng(options.seed);
   const auto& fw = framework.proto();
   const int max_level = framework.max_level();
@@ -74,7 +74,7 @@ plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
     // A person's levels cluster around a personal mean.
     double mean = std::uniform_real_distribution<double>(0.5, max_level)(rng);
     std::normal_distribution<double> noise(0, 0.8);
-    for (const core::IndicatorRef* ref :
+    for (const framework::IndicatorRef* ref :
          framework.IndicatorsOfTrack(p->track)) {
       if (std::bernoulli_distribution(options.unknown_share)(rng)) continue;
       double level = std::clamp(mean + noise(rng), 0.0, double(max_level));

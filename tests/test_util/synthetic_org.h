@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
+#include "framework/framework_registry.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 
 namespace vakwijzer::testing {
 
@@ -29,9 +29,9 @@ struct SyntheticOptions {
 // develop random indicators or competencies up to level 3 or 4, hours 2..40,
 // cost 0..1500, some with prerequisites. Roles and cases have random
 // requirements with weights 1..5, some must-have.
-plugins::OrgSnapshot MakeSyntheticOrg(const core::FrameworkIndex& framework,
-                                      const SyntheticOptions& options,
-                                      const std::string& org = "synthetic");
+plugins::OrgSnapshot MakeSyntheticOrg(
+    const framework::FrameworkIndex& framework, const SyntheticOptions& options,
+    const std::string& org = "synthetic");
 
 }  // namespace vakwijzer::testing
 

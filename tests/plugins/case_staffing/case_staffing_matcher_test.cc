@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/api/params.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/status_matchers.h"
 #include "tests/test_util/synthetic_org.h"
 
@@ -29,13 +29,13 @@ constexpr char kOrg[] = "acme";
 
 using ::vakwijzer::testing::HasStatus;
 
-std::unique_ptr<core::FrameworkRegistry> Load(const std::string& dir) {
-  auto registry = core::FrameworkRegistry::LoadDirectory(dir);
+std::unique_ptr<framework::FrameworkRegistry> Load(const std::string& dir) {
+  auto registry = framework::FrameworkRegistry::LoadDirectory(dir);
   EXPECT_OK(registry);
   return std::move(registry).value();
 }
 
-int IndicatorCount(const core::FrameworkIndex& fw) {
+int IndicatorCount(const framework::FrameworkIndex& fw) {
   int n = 0;
   for (const auto& cluster : fw.proto().clusters()) {
     for (const auto& comp : cluster.competencies()) {
@@ -57,7 +57,7 @@ struct PersonSpec {
   std::map<std::string, float> levels;
 };
 
-std::shared_ptr<PersonView> Person(const core::FrameworkIndex& fw,
+std::shared_ptr<PersonView> Person(const framework::FrameworkIndex& fw,
                                    const PersonSpec& spec) {
   auto p = std::make_shared<PersonView>();
   p->id = spec.id;
@@ -71,7 +71,7 @@ std::shared_ptr<PersonView> Person(const core::FrameworkIndex& fw,
   p->teams = spec.teams;
   p->levels.assign(IndicatorCount(fw), kUnknown);
   for (const auto& [indicator, level] : spec.levels) {
-    const core::IndicatorRef* ref = fw.FindIndicator(indicator);
+    const framework::IndicatorRef* ref = fw.FindIndicator(indicator);
     EXPECT_NE(ref, nullptr) << indicator;
     if (ref != nullptr) p->levels[ref->ordinal] = level;
   }
@@ -108,7 +108,7 @@ std::string PersonName(const std::string& id) {
 
 absl::StatusOr<v1::MatchResponse> RunMatch(
     const Matcher& matcher, const OrgSnapshot& org,
-    const core::FrameworkRegistry& frameworks, const std::string& subject,
+    const framework::FrameworkRegistry& frameworks, const std::string& subject,
     std::map<std::string, std::string> params = {}, int page_size = 10,
     std::function<bool()> cancelled = [] { return false; }) {
   v1::MatchRequest request;
@@ -133,7 +133,7 @@ std::vector<std::string> Names(const v1::MatchResponse& response) {
 // Independent oracle for one person and one requirement: the level the fit
 // counts (indicator level, or mean over the track's indicators of the
 // competency, unrated = 0), from the framework proto directly.
-double BruteLevel(const core::FrameworkIndex& fw, const PersonView& p,
+double BruteLevel(const framework::FrameworkIndex& fw, const PersonView& p,
                   const v1::Requirement& r) {
   double sum = 0;
   int n = 0;
@@ -154,7 +154,7 @@ double BruteLevel(const core::FrameworkIndex& fw, const PersonView& p,
   return n > 0 ? sum / n : 0;
 }
 
-double BruteFit(const core::FrameworkIndex& fw, const PersonView& p,
+double BruteFit(const framework::FrameworkIndex& fw, const PersonView& p,
                 const v1::ClientCase& c, bool* qualifies) {
   double shortfall = 0, required = 0;
   *qualifies = true;
@@ -261,9 +261,9 @@ class CaseStaffingTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<core::FrameworkRegistry> mini_registry_, sfd_registry_;
-  const core::FrameworkIndex* mini_ = nullptr;
-  const core::FrameworkIndex* sfd_ = nullptr;
+  std::unique_ptr<framework::FrameworkRegistry> mini_registry_, sfd_registry_;
+  const framework::FrameworkIndex* mini_ = nullptr;
+  const framework::FrameworkIndex* sfd_ = nullptr;
   std::unique_ptr<Matcher> matcher_;
   OrgSnapshot org_;
 };
@@ -448,8 +448,8 @@ TEST_F(CaseStaffingTest, Errors) {
 TEST_F(CaseStaffingTest, AgreesWithOracleOnSyntheticOrgs) {
   int residuals = 0, items_seen = 0, excluded_seen = 0;
   for (int seed = 1; seed <= 200; ++seed) {
-    const core::FrameworkIndex& fw = seed % 2 ? *sfd_ : *mini_;
-    const core::FrameworkRegistry& registry =
+    const framework::FrameworkIndex& fw = seed % 2 ? *sfd_ : *mini_;
+    const framework::FrameworkRegistry& registry =
         seed % 2 ? *sfd_registry_ : *mini_registry_;
     testing::SyntheticOptions options;
     options.people = 25;

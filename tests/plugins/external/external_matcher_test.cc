@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -19,7 +20,6 @@
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
 #include "plugins/external/vakwijzer_plugin.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/status_matchers.h"
 
 namespace vakwijzer::plugins {
@@ -37,10 +37,9 @@ constexpr float U = kUnknown;
 // each in PersonView::levels:
 //   0 j-a1-1  1 j-a1-2  2 s-a1-1  3 j-a2-1  4 s-a2-1  5 j-b1-1  6 s-b1-1
 // (A.1 First: 0-2, A.2 Second: 3-4, B.1 Third: 5-6.)
-std::shared_ptr<const PersonView> Person(std::string id,
-                                         const core::FrameworkIndex* framework,
-                                         std::string track, int target,
-                                         std::vector<float> levels) {
+std::shared_ptr<const PersonView> Person(
+    std::string id, const framework::FrameworkIndex* framework,
+    std::string track, int target, std::vector<float> levels) {
   auto person = std::make_shared<PersonView>();
   person->id = std::move(id);
   person->framework = framework;
@@ -85,7 +84,7 @@ class ExternalMatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(frameworks_,
-                         core::FrameworkRegistry::LoadDirectory(
+                         framework::FrameworkRegistry::LoadDirectory(
                              VAKWIJZER_TEST_DATA_DIR "/frameworks"));
     mini_ = frameworks_->Find("mini");
     ASSERT_NE(mini_, nullptr);
@@ -94,7 +93,7 @@ class ExternalMatcherTest : public ::testing::Test {
     v1::Framework copy = mini_->proto();
     copy.clear_name();
     copy.set_id("mini2");
-    ASSERT_OK_AND_ASSIGN(auto mini2, core::FrameworkIndex::Create(copy));
+    ASSERT_OK_AND_ASSIGN(auto mini2, framework::FrameworkIndex::Create(copy));
     ASSERT_OK(frameworks_->Add(std::move(mini2)));
     mini2_ = frameworks_->Find("mini2");
 
@@ -147,9 +146,9 @@ class ExternalMatcherTest : public ::testing::Test {
     return m.ok() ? *std::move(m) : nullptr;
   }
 
-  std::unique_ptr<core::FrameworkRegistry> frameworks_;
-  const core::FrameworkIndex* mini_ = nullptr;
-  const core::FrameworkIndex* mini2_ = nullptr;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
+  const framework::FrameworkIndex* mini_ = nullptr;
+  const framework::FrameworkIndex* mini2_ = nullptr;
   OrgSnapshot org_;
 };
 

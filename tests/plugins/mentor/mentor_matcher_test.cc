@@ -11,11 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/status_matchers.h"
 
 namespace vakwijzer::plugins {
@@ -32,7 +32,7 @@ std::string PersonResource(const std::string& id) {
   return absl::StrCat("organizations/", kOrg, "/people/", id);
 }
 
-int IndicatorCount(const core::FrameworkIndex& fw) {
+int IndicatorCount(const framework::FrameworkIndex& fw) {
   int n = 0;
   for (const v1::Track& t : fw.proto().tracks()) {
     n += static_cast<int>(fw.IndicatorsOfTrack(t.id()).size());
@@ -49,7 +49,7 @@ struct PersonSpec {
   std::map<std::string, float> levels;  // indicator id -> level
 };
 
-std::shared_ptr<PersonView> MakePerson(const core::FrameworkIndex& fw,
+std::shared_ptr<PersonView> MakePerson(const framework::FrameworkIndex& fw,
                                        const PersonSpec& spec) {
   auto p = std::make_shared<PersonView>();
   p->id = spec.id;
@@ -60,7 +60,7 @@ std::shared_ptr<PersonView> MakePerson(const core::FrameworkIndex& fw,
   p->mentoring_capacity = spec.capacity;
   p->levels.assign(IndicatorCount(fw), kUnknown);
   for (const auto& [id, level] : spec.levels) {
-    const core::IndicatorRef* ref = fw.FindIndicator(id);
+    const framework::IndicatorRef* ref = fw.FindIndicator(id);
     EXPECT_NE(ref, nullptr) << id;
     if (ref != nullptr) p->levels[ref->ordinal] = level;
   }
@@ -101,12 +101,12 @@ void ExpectStatus(const absl::StatusOr<T>& result, absl::StatusCode code,
 class MentorMatcherTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto mini = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                       "/frameworks");
+    auto mini = framework::FrameworkRegistry::LoadDirectory(
+        VAKWIJZER_TEST_DATA_DIR "/frameworks");
     ASSERT_OK(mini);
     mini_registry_ = std::move(mini).value().release();
-    auto sfd = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                      "/../../data/frameworks");
+    auto sfd = framework::FrameworkRegistry::LoadDirectory(
+        VAKWIJZER_TEST_DATA_DIR "/../../data/frameworks");
     ASSERT_OK(sfd);
     sfd_registry_ = std::move(sfd).value().release();
   }
@@ -115,10 +115,10 @@ class MentorMatcherTest : public ::testing::Test {
     delete sfd_registry_;
   }
 
-  const core::FrameworkIndex& Mini() const {
+  const framework::FrameworkIndex& Mini() const {
     return *mini_registry_->Find("mini");
   }
-  const core::FrameworkIndex& Sfd() const {
+  const framework::FrameworkIndex& Sfd() const {
     return *sfd_registry_->Find("sfd-2021");
   }
 
@@ -150,7 +150,7 @@ class MentorMatcherTest : public ::testing::Test {
   //   B.1 unknown: skipped
   // Σ gap = 2 over 2 gap competencies.
   OrgSnapshot BaseOrg(int mentee_target = 2) const {
-    const core::FrameworkIndex& fw = Mini();
+    const framework::FrameworkIndex& fw = Mini();
     OrgSnapshot org;
     org.org = kOrg;
     org.people = {
@@ -197,12 +197,12 @@ class MentorMatcherTest : public ::testing::Test {
   }
 
   std::unique_ptr<Matcher> matcher_ = NewMentorMatcher();
-  static core::FrameworkRegistry* mini_registry_;
-  static core::FrameworkRegistry* sfd_registry_;
+  static framework::FrameworkRegistry* mini_registry_;
+  static framework::FrameworkRegistry* sfd_registry_;
 };
 
-core::FrameworkRegistry* MentorMatcherTest::mini_registry_ = nullptr;
-core::FrameworkRegistry* MentorMatcherTest::sfd_registry_ = nullptr;
+framework::FrameworkRegistry* MentorMatcherTest::mini_registry_ = nullptr;
+framework::FrameworkRegistry* MentorMatcherTest::sfd_registry_ = nullptr;
 
 TEST_F(MentorMatcherTest, Info) {
   const v1::MatcherInfo& info = matcher_->Info();
@@ -459,7 +459,7 @@ TEST_F(MentorMatcherTest, ExcludedIsCapped) {
 class MentorMmrTest : public MentorMatcherTest {
  protected:
   OrgSnapshot MmrOrg() const {
-    const core::FrameworkIndex& fw = Mini();
+    const framework::FrameworkIndex& fw = Mini();
     OrgSnapshot org;
     org.org = kOrg;
     org.people = {
@@ -549,7 +549,7 @@ TEST_F(MentorMmrTest, LambdaZeroOrdersByDiversityThenName) {
 TEST_F(MentorMmrTest, TieAcrossSharingBrokenByName) {
   for (const std::string& other : {std::string("k0"), std::string("k3")}) {
     OrgSnapshot org = MmrOrg();
-    const core::FrameworkIndex& fw = Mini();
+    const framework::FrameworkIndex& fw = Mini();
     org.people = {org.people.back()};  // the mentee ("mentee" sorts last)
     ASSERT_EQ(org.people[0]->id, "mentee");
     org.people.push_back(MakePerson(
@@ -597,7 +597,7 @@ struct Oracle {
 };
 
 // The mean of `p`'s known levels on `ids`; NaN when none is known.
-double MeanLevel(const core::FrameworkIndex& fw, const PersonView& p,
+double MeanLevel(const framework::FrameworkIndex& fw, const PersonView& p,
                  const std::vector<std::string>& ids) {
   double sum = 0;
   int n = 0;
@@ -621,9 +621,9 @@ std::vector<std::string> IdsOf(const v1::Competency& c,
   return ids;
 }
 
-double OracleScore(const core::FrameworkIndex& fw, const PersonView& mentee,
-                   const PersonView& mentor, bool by_competency,
-                   double threshold, double bonus) {
+double OracleScore(const framework::FrameworkIndex& fw,
+                   const PersonView& mentee, const PersonView& mentor,
+                   bool by_competency, double threshold, double bonus) {
   double score = 0;
   for (const v1::Cluster& cl : fw.proto().clusters()) {
     for (const v1::Competency& c : cl.competencies()) {
@@ -664,7 +664,7 @@ bool ShareTeam(const Oracle& a, const Oracle& b) {
 }
 
 TEST_F(MentorMatcherTest, BruteForceOverRandomOrgs) {
-  const core::FrameworkIndex& fw = Mini();
+  const framework::FrameworkIndex& fw = Mini();
   const std::vector<std::string> all_ids = {
       "j-a1-1", "j-a1-2", "s-a1-1", "j-a2-1", "s-a2-1", "j-b1-1", "s-b1-1"};
   int several = 0, reordered = 0;

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/api/params.h"
 #include "plugins/role_fit/fit.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/status_matchers.h"
 #include "tests/test_util/synthetic_org.h"
 
@@ -29,21 +29,21 @@ constexpr char kOrg[] = "acme";
 
 using ::vakwijzer::testing::HasStatus;
 
-std::unique_ptr<core::FrameworkRegistry> LoadMini() {
-  auto registry = core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                         "/frameworks");
+std::unique_ptr<framework::FrameworkRegistry> LoadMini() {
+  auto registry = framework::FrameworkRegistry::LoadDirectory(
+      VAKWIJZER_TEST_DATA_DIR "/frameworks");
   EXPECT_OK(registry);
   return std::move(registry).value();
 }
 
-std::unique_ptr<core::FrameworkRegistry> LoadSfd() {
-  auto registry = core::FrameworkRegistry::LoadDirectory(
+std::unique_ptr<framework::FrameworkRegistry> LoadSfd() {
+  auto registry = framework::FrameworkRegistry::LoadDirectory(
       VAKWIJZER_TEST_DATA_DIR "/../../data/frameworks");
   EXPECT_OK(registry);
   return std::move(registry).value();
 }
 
-int IndicatorCount(const core::FrameworkIndex& fw) {
+int IndicatorCount(const framework::FrameworkIndex& fw) {
   int n = 0;
   for (const auto& cluster : fw.proto().clusters()) {
     for (const auto& comp : cluster.competencies()) {
@@ -53,7 +53,7 @@ int IndicatorCount(const core::FrameworkIndex& fw) {
   return n;
 }
 
-std::shared_ptr<PersonView> Person(const core::FrameworkIndex& fw,
+std::shared_ptr<PersonView> Person(const framework::FrameworkIndex& fw,
                                    std::string id, std::string track,
                                    const std::map<std::string, float>& levels) {
   auto p = std::make_shared<PersonView>();
@@ -63,7 +63,7 @@ std::shared_ptr<PersonView> Person(const core::FrameworkIndex& fw,
   p->track = std::move(track);
   p->levels.assign(IndicatorCount(fw), kUnknown);
   for (const auto& [indicator, level] : levels) {
-    const core::IndicatorRef* ref = fw.FindIndicator(indicator);
+    const framework::IndicatorRef* ref = fw.FindIndicator(indicator);
     EXPECT_NE(ref, nullptr) << indicator;
     if (ref != nullptr) p->levels[ref->ordinal] = level;
   }
@@ -118,7 +118,7 @@ std::string PersonName(const std::string& org, const std::string& id) {
 
 absl::StatusOr<v1::MatchResponse> RunMatch(
     const Matcher& matcher, const OrgSnapshot& org,
-    const core::FrameworkRegistry& frameworks, const std::string& subject,
+    const framework::FrameworkRegistry& frameworks, const std::string& subject,
     std::map<std::string, std::string> params = {}, int page_size = 10,
     std::function<bool()> cancelled = [] { return false; }) {
   v1::MatchRequest request;
@@ -151,7 +151,7 @@ struct Brute {
   std::vector<bool> met;
 };
 
-Brute BruteFit(const core::FrameworkIndex& fw, const PersonView& p,
+Brute BruteFit(const framework::FrameworkIndex& fw, const PersonView& p,
                const google::protobuf::RepeatedPtrField<v1::Requirement>& rs) {
   Brute b;
   double shortfall = 0, required = 0, met_weight = 0, total = 0;
@@ -260,9 +260,9 @@ class RoleFitTest : public ::testing::Test {
     return absl::StrCat("organizations/", kOrg, "/roles/", id);
   }
 
-  std::unique_ptr<core::FrameworkRegistry> mini_registry_, sfd_registry_;
-  const core::FrameworkIndex* mini_ = nullptr;
-  const core::FrameworkIndex* sfd_ = nullptr;
+  std::unique_ptr<framework::FrameworkRegistry> mini_registry_, sfd_registry_;
+  const framework::FrameworkIndex* mini_ = nullptr;
+  const framework::FrameworkIndex* sfd_ = nullptr;
   std::unique_ptr<Matcher> matcher_;
   OrgSnapshot org_;
 };
@@ -557,7 +557,7 @@ TEST_F(RoleFitTest, MonotoneInEveryLevel) {
   std::mt19937_64 rng(20240601);
   int changed = 0;
   for (int trial = 0; trial < 300; ++trial) {
-    const core::FrameworkIndex& fw = trial % 2 ? *sfd_ : *mini_;
+    const framework::FrameworkIndex& fw = trial % 2 ? *sfd_ : *mini_;
     testing::SyntheticOptions options;
     options.people = 4;
     options.roles = 3;
@@ -613,8 +613,8 @@ TEST_F(RoleFitTest, MonotoneInEveryLevel) {
 // oracle, over seeded synthetic organisations, both subject kinds.
 TEST_F(RoleFitTest, MatchesBruteForceOracle) {
   for (int seed = 1; seed <= 60; ++seed) {
-    const core::FrameworkIndex& fw = seed % 2 ? *sfd_ : *mini_;
-    const core::FrameworkRegistry& registry =
+    const framework::FrameworkIndex& fw = seed % 2 ? *sfd_ : *mini_;
+    const framework::FrameworkRegistry& registry =
         seed % 2 ? *sfd_registry_ : *mini_registry_;
     testing::SyntheticOptions options;
     options.people = 30;

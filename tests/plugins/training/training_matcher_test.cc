@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -22,7 +23,6 @@
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
-#include "services/core/framework_registry.h"
 #include "tests/test_util/status_matchers.h"
 #include "tests/test_util/synthetic_org.h"
 
@@ -41,19 +41,19 @@ using ::testing::HasSubstr;
         << "message: " << vw_s.message();                           \
   } while (false)
 
-const core::FrameworkRegistry& MiniFrameworks() {
-  static const core::FrameworkRegistry* registry =
-      core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                             "/frameworks")
+const framework::FrameworkRegistry& MiniFrameworks() {
+  static const framework::FrameworkRegistry* registry =
+      framework::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
+                                                  "/frameworks")
           .value()
           .release();
   return *registry;
 }
 
-const core::FrameworkRegistry& SfdFrameworks() {
-  static const core::FrameworkRegistry* registry =
-      core::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                             "/../../data/frameworks")
+const framework::FrameworkRegistry& SfdFrameworks() {
+  static const framework::FrameworkRegistry* registry =
+      framework::FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
+                                                  "/../../data/frameworks")
           .value()
           .release();
   return *registry;
@@ -65,7 +65,7 @@ const Matcher& TheMatcher() {
 }
 
 absl::StatusOr<v1::MatchResponse> RunMatcher(
-    const OrgSnapshot& org, const core::FrameworkRegistry& frameworks,
+    const OrgSnapshot& org, const framework::FrameworkRegistry& frameworks,
     const std::string& subject,
     const std::map<std::string, std::string>& parameters, int page_size = 100,
     std::function<bool()> cancelled = [] { return false; }) {
@@ -192,7 +192,7 @@ class MiniTest : public ::testing::Test {
     return absl::StrCat("organizations/acme/modules/", id);
   }
 
-  const core::FrameworkIndex* fw_;
+  const framework::FrameworkIndex* fw_;
   PersonView person_;
   std::vector<v1::TrainingModule> modules_;
   OrgSnapshot snapshot_;
@@ -639,9 +639,10 @@ class Oracle {
  public:
   Oracle(const OrgSnapshot& org, const PersonView& person, const Config& c)
       : org_(org), person_(person), config_(c) {
-    const core::FrameworkIndex& fw = *person.framework;
+    const framework::FrameworkIndex& fw = *person.framework;
     // Indicators with a gap.
-    for (const core::IndicatorRef* ref : fw.IndicatorsOfTrack(person.track)) {
+    for (const framework::IndicatorRef* ref :
+         fw.IndicatorsOfTrack(person.track)) {
       float raw = person.levels[ref->ordinal];
       double level;
       if (!IsKnown(raw)) {
@@ -780,7 +781,7 @@ class Oracle {
 // targets rarely overlap. This variant draws the targets of every module
 // from ten indicators of the person's track (and their competencies), and
 // hours from 1..40, so that modules compete and the budget bites.
-OrgSnapshot OverlappingOrg(const core::FrameworkIndex& fw, int modules,
+OrgSnapshot OverlappingOrg(const framework::FrameworkIndex& fw, int modules,
                            uint64_t seed) {
   testing::SyntheticOptions options;
   options.people = 2;
@@ -796,7 +797,7 @@ OrgSnapshot OverlappingOrg(const core::FrameworkIndex& fw, int modules,
     m.clear_track();
     int targets = std::uniform_int_distribution<int>(1, 5)(rng);
     for (int t = 0; t < targets; ++t) {
-      const core::IndicatorRef* ref =
+      const framework::IndicatorRef* ref =
           refs[start + std::uniform_int_distribution<size_t>(0, 9)(rng)];
       int level = std::uniform_int_distribution<int>(1, fw.max_level())(rng);
       *m.add_develops() = std::bernoulli_distribution(0.25)(rng)
@@ -816,7 +817,7 @@ OrgSnapshot OverlappingOrg(const core::FrameworkIndex& fw, int modules,
 // 2^25 subsets. Auto mode stops at its node limit and keeps the greedy
 // plan, saying so; the plan stays feasible.
 TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
-  const core::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
+  const framework::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
   OrgSnapshot org = OverlappingOrg(sfd, 25, 1);
   auto person = std::make_shared<PersonView>(*org.people[0]);
   for (float& level : person->levels) level = 0;
@@ -849,15 +850,15 @@ TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
 }
 
 TEST(TrainingOracleTest, MatchesBruteForce) {
-  const core::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
-  const core::FrameworkIndex& mini = *MiniFrameworks().Find("mini");
+  const framework::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
+  const framework::FrameworkIndex& mini = *MiniFrameworks().Find("mini");
   double min_ratio = 1, min_ratio_hours_only = 1;
   int instances = 0, nontrivial = 0, constrained = 0, exact_nonempty = 0;
   for (uint64_t seed = 1; seed <= 240; ++seed) {
     std::mt19937_64 rng(seed);
     const int modules = 8 + static_cast<int>(seed % 7);
     OrgSnapshot org;
-    const core::FrameworkRegistry* registry = &SfdFrameworks();
+    const framework::FrameworkRegistry* registry = &SfdFrameworks();
     switch (seed % 3) {
       case 0: {
         testing::SyntheticOptions options;

@@ -21,9 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "framework/framework_registry.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "services/core/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "storage/rocksdb_store.h"
 #include "tests/test_util/status_matchers.h"
@@ -288,9 +288,9 @@ struct CaseKind {
 class CatalogManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(
-        frameworks_, FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                      "/frameworks"));
+    ASSERT_OK_AND_ASSIGN(frameworks_,
+                         framework::FrameworkRegistry::LoadDirectory(
+                             VAKWIJZER_TEST_DATA_DIR "/frameworks"));
     ASSERT_OK_AND_ASSIGN(store_, storage::RocksDbStore::Open(dir_.Sub("db")));
     cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
     manager_ = std::make_unique<CatalogManager>(frameworks_.get(), store_.get(),
@@ -345,7 +345,7 @@ class CatalogManagerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<FrameworkRegistry> frameworks_;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
   std::unique_ptr<storage::RocksDbStore> store_;
   std::unique_ptr<SnapshotCache> cache_;
   std::unique_ptr<CatalogManager> manager_;

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "framework/framework_registry.h"
+#include "framework/text_io.h"
 #include "gtest/gtest.h"
-#include "services/core/framework_registry.h"
-#include "services/core/text_io.h"
 #include "tests/test_util/status_matchers.h"
 
 namespace vakwijzer::core {
@@ -21,11 +21,11 @@ namespace {
 class GapReportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<std::string> text =
-        ReadFile(VAKWIJZER_TEST_DATA_DIR "/frameworks/mini.textproto");
+    absl::StatusOr<std::string> text = framework::ReadFile(
+        VAKWIJZER_TEST_DATA_DIR "/frameworks/mini.textproto");
     ASSERT_TRUE(text.ok()) << text.status();
-    absl::StatusOr<std::unique_ptr<FrameworkIndex>> fw =
-        FrameworkRegistry::ParseFramework(*text, "mini.textproto");
+    absl::StatusOr<std::unique_ptr<framework::FrameworkIndex>> fw =
+        framework::FrameworkRegistry::ParseFramework(*text, "mini.textproto");
     ASSERT_TRUE(fw.ok()) << fw.status();
     mini_ = fw->release();
   }
@@ -35,12 +35,12 @@ class GapReportTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_NE(mini_, nullptr); }
 
-  static const FrameworkIndex& mini() { return *mini_; }
+  static const framework::FrameworkIndex& mini() { return *mini_; }
 
-  static const FrameworkIndex* mini_;
+  static const framework::FrameworkIndex* mini_;
 };
 
-const FrameworkIndex* GapReportTest::mini_ = nullptr;
+const framework::FrameworkIndex* GapReportTest::mini_ = nullptr;
 
 v1::IndicatorLevel Level(const std::string& id, double level,
                          bool disagreement = false, bool blind_spot = false) {
@@ -76,7 +76,8 @@ std::vector<std::string> AsVector(
 // The junior track against target 2 ("good"), with
 //   j-a1-1 1.0 (gap 1), j-a1-2 2.5 (above target: gap 0), j-a2-1 unknown,
 //   j-b1-1 0.5 (gap 1.5); s-a1-1 rated but of the other track.
-v1::GapReport JuniorReport(const FrameworkIndex& fw, int top_n = 10) {
+v1::GapReport JuniorReport(const framework::FrameworkIndex& fw,
+                           int top_n = 10) {
   return BuildGapReport(fw, "junior", 2,
                         Levels({Level("j-a1-1", 1.0), Level("j-a1-2", 2.5),
                                 Level("j-b1-1", 0.5), Level("s-a1-1", 0)}),

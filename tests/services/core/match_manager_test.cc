@@ -16,10 +16,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "framework/framework_registry.h"
 #include "gtest/gtest.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
-#include "services/core/framework_registry.h"
 #include "services/core/snapshot_cache.h"
 #include "tests/test_util/status_matchers.h"
 
@@ -41,7 +41,7 @@ struct Seen {
   std::string org_id;
   std::vector<std::string> people;
   size_t modules = 0;
-  const FrameworkRegistry* frameworks = nullptr;
+  const framework::FrameworkRegistry* frameworks = nullptr;
   int64_t k = -1;
   bool has_tags = false;
   std::vector<std::string> tags;
@@ -139,9 +139,9 @@ storage::StoredProfile Person(const std::string& org, const std::string& id) {
 class MatchManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(
-        frameworks_, FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                      "/frameworks"));
+    ASSERT_OK_AND_ASSIGN(frameworks_,
+                         framework::FrameworkRegistry::LoadDirectory(
+                             VAKWIJZER_TEST_DATA_DIR "/frameworks"));
     cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
     auto fake = std::make_unique<FakeMatcher>();
     fake_ = fake.get();
@@ -183,7 +183,7 @@ class MatchManagerTest : public ::testing::Test {
     return nullptr;
   }
 
-  std::unique_ptr<FrameworkRegistry> frameworks_;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
   std::unique_ptr<SnapshotCache> cache_;
   plugins::MatcherRegistry registry_;
   FakeMatcher* fake_ = nullptr;

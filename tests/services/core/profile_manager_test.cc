@@ -23,10 +23,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "framework/framework_registry.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/core/aggregation.h"
-#include "services/core/framework_registry.h"
 #include "storage/rocksdb_store.h"
 #include "tests/test_util/status_matchers.h"
 #include "tests/test_util/temp_dir.h"
@@ -114,9 +114,9 @@ const v1::IndicatorGap* FindGap(const v1::GapReport& report,
 class ProfileManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(
-        frameworks_, FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                      "/frameworks"));
+    ASSERT_OK_AND_ASSIGN(frameworks_,
+                         framework::FrameworkRegistry::LoadDirectory(
+                             VAKWIJZER_TEST_DATA_DIR "/frameworks"));
     ASSERT_OK_AND_ASSIGN(store_, storage::RocksDbStore::Open(dir_.Sub("db")));
     manager_ = NewManager(Options());
   }
@@ -210,7 +210,7 @@ class ProfileManagerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<FrameworkRegistry> frameworks_;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
   std::unique_ptr<storage::RocksDbStore> store_;
   std::unique_ptr<ProfileManager> manager_;
   absl::Mutex clock_mu_;
@@ -1408,9 +1408,10 @@ TEST_F(ProfileManagerTest, StoredLevelsAreInFrameworkOrder) {
       }
     }
   )pb";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FrameworkIndex> index,
-                       FrameworkRegistry::ParseFramework(text, "order"));
-  FrameworkRegistry registry;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<framework::FrameworkIndex> index,
+      framework::FrameworkRegistry::ParseFramework(text, "order"));
+  framework::FrameworkRegistry registry;
   ASSERT_OK(registry.Add(std::move(index)));
   ProfileManagerOptions options;
   options.default_framework = "order";

@@ -22,10 +22,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "framework/framework_registry.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/core/catalog_manager.h"
-#include "services/core/framework_registry.h"
 #include "services/core/profile_manager.h"
 #include "storage/rocksdb_store.h"
 #include "tests/test_util/status_matchers.h"
@@ -146,22 +146,22 @@ void ExpectSameSnapshot(const OrgSnapshot& a, const OrgSnapshot& b) {
 class SnapshotCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(
-        frameworks_, FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR
-                                                      "/frameworks"));
+    ASSERT_OK_AND_ASSIGN(frameworks_,
+                         framework::FrameworkRegistry::LoadDirectory(
+                             VAKWIJZER_TEST_DATA_DIR "/frameworks"));
     mini_ = frameworks_->Find("mini");
     ASSERT_NE(mini_, nullptr);
     cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
   }
 
   int Ordinal(const std::string& indicator) const {
-    const IndicatorRef* ref = mini_->FindIndicator(indicator);
+    const framework::IndicatorRef* ref = mini_->FindIndicator(indicator);
     EXPECT_NE(ref, nullptr) << indicator;
     return ref == nullptr ? -1 : ref->ordinal;
   }
 
-  std::unique_ptr<FrameworkRegistry> frameworks_;
-  const FrameworkIndex* mini_ = nullptr;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
+  const framework::FrameworkIndex* mini_ = nullptr;
   std::unique_ptr<SnapshotCache> cache_;
 };
 

@@ -20,8 +20,8 @@ constexpr double kEps = 1e-9;
 class TeamManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto registry =
-        FrameworkRegistry::LoadDirectory(VAKWIJZER_TEST_DATA_DIR "/frameworks");
+    auto registry = framework::FrameworkRegistry::LoadDirectory(
+        VAKWIJZER_TEST_DATA_DIR "/frameworks");
     ASSERT_OK(registry);
     frameworks_ = *std::move(registry);
     cache_ = std::make_unique<SnapshotCache>(frameworks_.get());
@@ -60,7 +60,7 @@ class TeamManagerTest : public ::testing::Test {
     return parts;
   }
 
-  std::unique_ptr<FrameworkRegistry> frameworks_;
+  std::unique_ptr<framework::FrameworkRegistry> frameworks_;
   std::unique_ptr<SnapshotCache> cache_;
   plugins::MatcherRegistry matchers_;
   std::unique_ptr<TeamManager> manager_;
@@ -378,7 +378,7 @@ TEST_F(TeamManagerTest, PlanTeamTrainingAgainstBruteForce) {
         const plugins::PersonView* p = snap->FindPerson(absl::StrCat("p", k));
         double hours = 0;
         for (const std::string& id : ids) {
-          const IndicatorRef* ref = p->framework->FindIndicator(id);
+          const framework::IndicatorRef* ref = p->framework->FindIndicator(id);
           double level = p->levels[ref->ordinal];
           double reached = level;
           for (int m = 0; m < 3; ++m) {

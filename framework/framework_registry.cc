@@ -1,4 +1,4 @@
-#include "services/core/framework_registry.h"
+#include "framework/framework_registry.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names.h"
+#include "framework/text_io.h"
 #include "google/protobuf/text_format.h"
-#include "services/core/text_io.h"
 
-namespace vakwijzer::core {
+namespace vakwijzer::framework {
 namespace {
 
 namespace pb = google::protobuf;
@@ -395,4 +395,4 @@ std::vector<const FrameworkIndex*> FrameworkRegistry::All() const {
   return out;
 }
 
-}  // namespace vakwijzer::core
+}  // namespace vakwijzer::framework

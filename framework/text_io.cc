@@ -1,4 +1,4 @@
-#include "services/core/text_io.h"
+#include "framework/text_io.h"
 
 #include <fstream>
 #include <sstream>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 
-namespace vakwijzer::core {
+namespace vakwijzer::framework {
 namespace {
 
 // Keeps the first error with its position.
@@ -51,4 +51,4 @@ absl::Status ParseTextProto(
   return absl::OkStatus();
 }
 
-}  // namespace vakwijzer::core
+}  // namespace vakwijzer::framework

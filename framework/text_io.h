@@ -1,6 +1,6 @@
 // Reading whole files and text-format protos with positioned errors.
-#ifndef VAKWIJZER_SERVICES_CORE_TEXT_IO_H_
-#define VAKWIJZER_SERVICES_CORE_TEXT_IO_H_
+#ifndef VAKWIJZER_FRAMEWORK_TEXT_IO_H_
+#define VAKWIJZER_FRAMEWORK_TEXT_IO_H_
 
 #include <string>
 
@@ -9,7 +9,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
 
-namespace vakwijzer::core {
+namespace vakwijzer::framework {
 
 // The whole file; NOT_FOUND or UNAVAILABLE naming the path on failure.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
@@ -22,6 +22,6 @@ absl::Status ParseTextProto(
     google::protobuf::Message* message,
     google::protobuf::TextFormat::ParseInfoTree* locations = nullptr);
 
-}  // namespace vakwijzer::core
+}  // namespace vakwijzer::framework
 
-#endif  // VAKWIJZER_SERVICES_CORE_TEXT_IO_H_
+#endif  // VAKWIJZER_FRAMEWORK_TEXT_IO_H_

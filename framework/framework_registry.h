@@ -1,6 +1,6 @@
 // Loading, validating and indexing competency frameworks.
-#ifndef VAKWIJZER_SERVICES_CORE_FRAMEWORK_REGISTRY_H_
-#define VAKWIJZER_SERVICES_CORE_FRAMEWORK_REGISTRY_H_
+#ifndef VAKWIJZER_FRAMEWORK_FRAMEWORK_REGISTRY_H_
+#define VAKWIJZER_FRAMEWORK_FRAMEWORK_REGISTRY_H_
 
 #include <map>
 #include <memory>
@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "vakwijzer/v1/framework.pb.h"
 
-namespace vakwijzer::core {
+namespace vakwijzer::framework {
 
 // Where an indicator stands in its framework.
 struct IndicatorRef {
@@ -93,6 +93,6 @@ class FrameworkRegistry {
       frameworks_;
 };
 
-}  // namespace vakwijzer::core
+}  // namespace vakwijzer::framework
 
-#endif  // VAKWIJZER_SERVICES_CORE_FRAMEWORK_REGISTRY_H_
+#endif  // VAKWIJZER_FRAMEWORK_FRAMEWORK_REGISTRY_H_

@@ -1,4 +1,4 @@
-#include "services/core/framework_registry.h"
+#include "framework/framework_registry.h"
 
 #include <filesystem>
 #include <fstream>
@@ -14,12 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "framework/text_io.h"
 #include "gtest/gtest.h"
-#include "services/core/text_io.h"
 #include "tests/test_util/status_matchers.h"
 #include "tests/test_util/temp_dir.h"
 
-namespace vakwijzer::core {
+namespace vakwijzer::framework {
 namespace {
 
 using ::vakwijzer::testing::HasStatus;
@@ -722,4 +722,4 @@ TEST(FrameworkRegistryTest, AddRefusesSecondFrameworkWithSameId) {
 }
 
 }  // namespace
-}  // namespace vakwijzer::core
+}  // namespace vakwijzer::framework
