@@ -43,6 +43,11 @@ absl::string_view Metadata(const grpc::ServerContext& context,
 
 absl::StatusOr<core::Call> CallAuthenticator::Begin(
     grpc::ServerContext* context, absl::string_view method) const {
+  if (!ready_.load()) {
+    return absl::UnavailableError(
+        "the server is starting: its read model is being loaded; retry "
+        "shortly");
+  }
   core::Call call;
   call.method = std::string(method);
   absl::string_view given = Metadata(*context, "x-request-id");

@@ -6,6 +6,7 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_AUTHN_H_
 #define VAKWIJZER_SERVICES_GRPC_AUTHN_H_
 
+#include <atomic>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -24,13 +25,18 @@ class CallAuthenticator {
   explicit CallAuthenticator(const auth::JwtVerifier* verifier)
       : verifier_(verifier) {}
 
-  // UNAUTHENTICATED when a token is required and missing, not a bearer
-  // token, or not valid (the message never repeats the token).
+  // While not ready (the server is loading), every call is UNAVAILABLE.
+  void SetReady(bool ready) { ready_.store(ready); }
+
+  // UNAVAILABLE while not ready; UNAUTHENTICATED when a token is required
+  // and missing, not a bearer token, or not valid (the message never
+  // repeats the token).
   absl::StatusOr<core::Call> Begin(grpc::ServerContext* context,
                                    absl::string_view method) const;
 
  private:
   const auth::JwtVerifier* verifier_;
+  std::atomic<bool> ready_{true};
 };
 
 // Runs `body(const core::Call&)` for an authenticated call, or answers with

@@ -159,18 +159,6 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   s->catalog_ = std::make_unique<core::CatalogManager>(
       s->frameworks_.get(), s->store_.get(), s->cache_.get(),
       options.manager.default_framework);
-  if (!options.demo_file.empty()) {
-    ASSIGN_OR_RETURN(bool empty, s->store_->IsEmpty());
-    if (empty) {
-      ASSIGN_OR_RETURN(
-          core::LoadStats stats,
-          core::LoadBundles(options.demo_file, options.demo_catalog_file,
-                            s->manager_.get(), s->catalog_.get(),
-                            s->store_.get()));
-      s->demo_people_ = stats.people;
-    }
-  }
-  RETURN_IF_ERROR(s->cache_->LoadAll(s->store_.get(), s->store_.get()));
 
   s->matchers_ = std::make_unique<plugins::MatcherRegistry>();
   RETURN_IF_ERROR(plugins::RegisterBuiltinMatchers(s->matchers_.get()));
@@ -191,6 +179,7 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
       s->manager_.get(), s->catalog_.get(), s->match_.get(), s->team_.get(),
       s->store_.get(), security.core);
   s->authenticator_ = std::make_unique<CallAuthenticator>(s->verifier_.get());
+  s->authenticator_->SetReady(false);
   if (security.audit_retention_days > 0) {
     const absl::Duration keep = absl::Hours(24) * security.audit_retention_days;
     storage::AuditStore* audit = s->store_.get();
@@ -235,6 +224,27 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
   }
+
+  // The port is open from here on: health reports NOT_SERVING and calls
+  // are refused as UNAVAILABLE until the read model is loaded.
+  grpc::HealthCheckServiceInterface* health =
+      s->server_->GetHealthCheckService();
+  health->SetServingStatus(false);
+  if (options.on_listening) options.on_listening(s->port_);
+  if (!options.demo_file.empty()) {
+    ASSIGN_OR_RETURN(bool empty, s->store_->IsEmpty());
+    if (empty) {
+      ASSIGN_OR_RETURN(
+          core::LoadStats stats,
+          core::LoadBundles(options.demo_file, options.demo_catalog_file,
+                            s->manager_.get(), s->catalog_.get(),
+                            s->store_.get()));
+      s->demo_people_ = stats.people;
+    }
+  }
+  RETURN_IF_ERROR(s->cache_->LoadAll(s->store_.get(), s->store_.get()));
+  s->authenticator_->SetReady(true);
+  health->SetServingStatus(true);
   return s;
 }
 

@@ -3,6 +3,7 @@
 #ifndef VAKWIJZER_SERVICES_GRPC_SERVER_H_
 #define VAKWIJZER_SERVICES_GRPC_SERVER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +75,9 @@ struct ServerOptions {
   int max_message_bytes = 16 << 20;
   core::ProfileManagerOptions manager;
   SecurityOptions security;
+  // Called once the port is open, before the demo and the read model are
+  // loaded (meanwhile health reports NOT_SERVING and calls UNAVAILABLE).
+  std::function<void(int port)> on_listening;
 };
 
 // Whether HOST:PORT names a loopback address (127.0.0.0/8, ::1,
@@ -82,8 +86,9 @@ bool IsLoopbackAddress(absl::string_view listen);
 
 class VakwijzerServer {
  public:
-  // Loads the frameworks, opens the database (loading the demo into a new
-  // one) and starts serving. Fails without serving if any of it fails.
+  // Loads the frameworks, opens the database, opens the port, loads the
+  // demo into a new database and the read model, and then serves. Fails
+  // (and stops serving) if any of it fails.
   static absl::StatusOr<std::unique_ptr<VakwijzerServer>> Start(
       ServerOptions options);
 

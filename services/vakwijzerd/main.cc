@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
         .matcher_defaults[kv.first.substr(0, dot)][kv.first.substr(dot + 1)] =
         kv.second;
   }
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  options.on_listening = [&host](int port) {
+    std::cout << "vakwijzerd: port " << host << ":" << port
+              << " open; loading (health: NOT_SERVING until listening)"
+              << std::endl;
+  };
   auto server = vakwijzer::grpc_api::VakwijzerServer::Start(options);
   if (!server.ok()) {
     std::cerr << "vakwijzerd: " << server.status().message() << std::endl;
@@ -134,7 +140,6 @@ int main(int argc, char** argv) {
               << ": loaded " << (*server)->demo_people_loaded()
               << " demo people into organizations/demo" << std::endl;
   }
-  std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::cout << "vakwijzerd: listening on " << host << ":" << (*server)->port()
             << std::endl;
 

@@ -708,6 +708,40 @@ TEST_F(ServerTest, GetGapReport) {
 
 // ------------------------------------------------ health and reflection
 
+// While the read model loads, the port is open: health says NOT_SERVING
+// and calls are refused; once Start returns, both serve.
+TEST_F(ServerTest, PortOpensBeforeLoadingWithHealthNotServing) {
+  server_.reset();
+  ServerOptions options = Options();
+  options.data_dir = dir_.Sub("starting");
+  int health_while_loading = -1;
+  grpc::Status call_while_loading;
+  int port_seen = 0;
+  options.on_listening = [&](int port) {
+    port_seen = port;
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                       grpc::InsecureChannelCredentials());
+    grpc::Status status;
+    health_while_loading = HealthStatus(channel, "", &status);
+    auto stub = v1::ProfileService::NewStub(channel);
+    v1::ListProfilesRequest request;
+    request.set_parent(kOrg);
+    v1::ListProfilesResponse response;
+    call_while_loading =
+        Call(stub.get(), &ProfileStub::ListProfiles, request, &response);
+  };
+  ASSERT_OK_AND_ASSIGN(server_, VakwijzerServer::Start(std::move(options)));
+  EXPECT_EQ(port_seen, server_->port());
+  EXPECT_EQ(health_while_loading, kNotServing);
+  EXPECT_TRUE(HasCode(call_while_loading, grpc::StatusCode::UNAVAILABLE,
+                      "being loaded"));
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  grpc::Status status;
+  EXPECT_EQ(HealthStatus(channel, "", &status), kServing);
+}
+
 TEST_F(ServerTest, HealthCheckReportsServingUntilShutdown) {
   ASSERT_NE(server_->grpc_server()->GetHealthCheckService(), nullptr);
   grpc::Status status;
