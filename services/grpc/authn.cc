@@ -42,7 +42,7 @@ absl::string_view Metadata(const grpc::ServerContext& context,
 }  // namespace
 
 absl::StatusOr<core::Call> CallAuthenticator::Begin(
-    grpc::ServerContext* context, absl::string_view method) const {
+    grpc::ServerContext* context, absl::string_view method, Token token) const {
   if (!ready_.load()) {
     return absl::UnavailableError(
         "the server is starting: its read model is being loaded; retry "
@@ -59,6 +59,10 @@ absl::StatusOr<core::Call> CallAuthenticator::Begin(
     return call;
   }
   absl::string_view header = Metadata(*context, "authorization");
+  if (header.empty() && token == Token::kOptional) {
+    call.principal.subject = "anonymous";  // no organisation, no role
+    return call;
+  }
   if (header.empty()) {
     return absl::UnauthenticatedError(
         "this server requires a bearer token in the authorization metadata");

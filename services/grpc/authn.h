@@ -28,11 +28,17 @@ class CallAuthenticator {
   // While not ready (the server is loading), every call is UNAVAILABLE.
   void SetReady(bool ready) { ready_.store(ready); }
 
+  // Whether a method needs a token when the server authenticates. Public
+  // methods (the frameworks' published text) take calls without one, as an
+  // anonymous principal with no grant; a token they do get must be valid.
+  enum class Token { kRequired, kOptional };
+
   // UNAVAILABLE while not ready; UNAUTHENTICATED when a token is required
-  // and missing, not a bearer token, or not valid (the message never
-  // repeats the token).
+  // and missing, or given and not a bearer token or not valid (the message
+  // never repeats the token).
   absl::StatusOr<core::Call> Begin(grpc::ServerContext* context,
-                                   absl::string_view method) const;
+                                   absl::string_view method,
+                                   Token token = Token::kRequired) const;
 
  private:
   const auth::JwtVerifier* verifier_;
@@ -42,9 +48,11 @@ class CallAuthenticator {
 // Runs `body(const core::Call&)` for an authenticated call, or answers with
 // the authentication error.
 template <typename Body>
-grpc::Status Serve(const CallAuthenticator& auth, grpc::ServerContext* context,
-                   absl::string_view method, Body&& body) {
-  absl::StatusOr<core::Call> call = auth.Begin(context, method);
+grpc::Status Serve(
+    const CallAuthenticator& auth, grpc::ServerContext* context,
+    absl::string_view method, Body&& body,
+    CallAuthenticator::Token token = CallAuthenticator::Token::kRequired) {
+  absl::StatusOr<core::Call> call = auth.Begin(context, method, token);
   if (!call.ok()) return ToGrpcStatus(call.status());
   call->cancelled = [context] { return context->IsCancelled(); };
   return std::forward<Body>(body)(*call);

@@ -40,30 +40,35 @@ absl::Status GetFramework(const framework::FrameworkRegistry& registry,
 
 }  // namespace
 
-grpc::ServerUnaryReactor* FrameworkServiceImpl::ListFrameworks(
-    grpc::CallbackServerContext* context,
-    const v1::ListFrameworksRequest* request,
+grpc::Status FrameworkServiceImpl::ListFrameworks(
+    grpc::ServerContext* context, const v1::ListFrameworksRequest* request,
     v1::ListFrameworksResponse* response) {
-  for (const framework::FrameworkIndex* fw : registry_->All()) {
-    v1::Framework* out = response->add_frameworks();
-    *out = fw->proto();
-    if (request->summary_only()) {
-      out->clear_clusters();
-      out->clear_stage_comparison();
-    }
-  }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return Serve(
+      *auth_, context, "/vakwijzer.v1.FrameworkService/ListFrameworks",
+      [&](const core::Call&) {
+        for (const framework::FrameworkIndex* fw : registry_->All()) {
+          v1::Framework* out = response->add_frameworks();
+          *out = fw->proto();
+          if (request->summary_only()) {
+            out->clear_clusters();
+            out->clear_stage_comparison();
+          }
+        }
+        return grpc::Status::OK;
+      },
+      CallAuthenticator::Token::kOptional);
 }
 
-grpc::ServerUnaryReactor* FrameworkServiceImpl::GetFramework(
-    grpc::CallbackServerContext* context,
-    const v1::GetFrameworkRequest* request, v1::Framework* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      ToGrpcStatus(grpc_api::GetFramework(*registry_, *request, response)));
-  return reactor;
+grpc::Status FrameworkServiceImpl::GetFramework(
+    grpc::ServerContext* context, const v1::GetFrameworkRequest* request,
+    v1::Framework* response) {
+  return Serve(
+      *auth_, context, "/vakwijzer.v1.FrameworkService/GetFramework",
+      [&](const core::Call&) {
+        return ToGrpcStatus(
+            grpc_api::GetFramework(*registry_, *request, response));
+      },
+      CallAuthenticator::Token::kOptional);
 }
 
 }  // namespace vakwijzer::grpc_api

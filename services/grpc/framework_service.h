@@ -2,29 +2,30 @@
 #define VAKWIJZER_SERVICES_GRPC_FRAMEWORK_SERVICE_H_
 
 #include "framework/framework_registry.h"
+#include "services/grpc/authn.h"
 #include "vakwijzer/v1/service.grpc.pb.h"
 
 namespace vakwijzer::grpc_api {
 
-// FrameworkService over a FrameworkRegistry. Answers from memory, so it
-// uses the callback API.
-class FrameworkServiceImpl final
-    : public v1::FrameworkService::CallbackService {
+// FrameworkService over a FrameworkRegistry. The frameworks are published
+// text, so calls need no token; a token that is sent must still be valid.
+class FrameworkServiceImpl final : public v1::FrameworkService::Service {
  public:
-  // `registry` must outlive the service.
-  explicit FrameworkServiceImpl(const framework::FrameworkRegistry* registry)
-      : registry_(registry) {}
+  // `registry` and `auth` must outlive the service.
+  FrameworkServiceImpl(const framework::FrameworkRegistry* registry,
+                       const CallAuthenticator* auth)
+      : registry_(registry), auth_(auth) {}
 
-  grpc::ServerUnaryReactor* ListFrameworks(
-      grpc::CallbackServerContext* context,
-      const v1::ListFrameworksRequest* request,
-      v1::ListFrameworksResponse* response) override;
-  grpc::ServerUnaryReactor* GetFramework(grpc::CallbackServerContext* context,
-                                         const v1::GetFrameworkRequest* request,
-                                         v1::Framework* response) override;
+  grpc::Status ListFrameworks(grpc::ServerContext* context,
+                              const v1::ListFrameworksRequest* request,
+                              v1::ListFrameworksResponse* response) override;
+  grpc::Status GetFramework(grpc::ServerContext* context,
+                            const v1::GetFrameworkRequest* request,
+                            v1::Framework* response) override;
 
  private:
   const framework::FrameworkRegistry* registry_;
+  const CallAuthenticator* auth_;
 };
 
 }  // namespace vakwijzer::grpc_api

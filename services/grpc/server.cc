@@ -198,7 +198,7 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   core::CoreApi* api = s->api_.get();
   const CallAuthenticator* authn = s->authenticator_.get();
   s->framework_service_ =
-      std::make_unique<FrameworkServiceImpl>(s->frameworks_.get());
+      std::make_unique<FrameworkServiceImpl>(s->frameworks_.get(), authn);
   s->profile_service_ = std::make_unique<ProfileServiceImpl>(api, authn);
   s->catalog_service_ = std::make_unique<CatalogServiceImpl>(api, authn);
   s->match_service_ = std::make_unique<MatchServiceImpl>(api, authn);

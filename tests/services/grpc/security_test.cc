@@ -163,7 +163,7 @@ std::string Authorization(Caller caller, const std::string& sub) {
 
 // What an RPC needs, as the README's security section states it.
 enum class Need {
-  kOpen,           // frameworks: no token needed
+  kOpen,           // frameworks: no token needed, but a sent one must verify
   kAuthenticated,  // any verified caller (ListMatchers)
   kReadPeople,     // reader, assessor, admin
   kReadPerson,     // those, or self on the named person
@@ -176,7 +176,7 @@ enum class Need {
 
 grpc::StatusCode Expected(Caller caller, Need need) {
   using C = grpc::StatusCode;
-  if (need == Need::kOpen) return C::OK;
+  if (need == Need::kOpen && caller == Caller::kNoToken) return C::OK;
   switch (caller) {
     case Caller::kNoToken:
     case Caller::kMalformed:
@@ -187,7 +187,7 @@ grpc::StatusCode Expected(Caller caller, Need need) {
     default:
       break;
   }
-  if (need == Need::kAuthenticated) return C::OK;
+  if (need == Need::kAuthenticated || need == Need::kOpen) return C::OK;
   bool ok = false;
   switch (caller) {
     case Caller::kAdmin:
