@@ -22,17 +22,18 @@ set -u
 readonly RULES='
 common|common
 framework|common framework
+optimization|common optimization
 storage|common framework storage
 plugins/api|common framework plugins/api
-plugins|common framework plugins
+plugins|common framework optimization plugins
 services/auth|common services/auth
-services/core|common framework storage plugins services/auth services/core
+services/core|common framework optimization storage plugins services/auth services/core
 services/grpc|common framework storage plugins services/auth services/core services/grpc
 services/vakwijzerd|common framework storage plugins services
 clients|common clients
 '
 # First components that make an include a project path.
-readonly PROJECT_ROOTS='common framework storage plugins services clients tests benchmarks'
+readonly PROJECT_ROOTS='common framework optimization storage plugins services clients tests benchmarks'
 # Top-level folders without C++ rules: they may include anything, or hold none.
 readonly UNCHECKED='tests benchmarks proto data docs scripts'
 # Quoted includes allowed everywhere: third-party and generated headers.

@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 
@@ -689,18 +690,16 @@ class TargetCache {
   absl::flat_hash_map<absl::string_view, std::vector<int>> competencies_;
 };
 
-// Why `module` cannot be in the person's plan; empty when it can.
-// Fills `cand` for an eligible module, except unit_cost.
-std::string Ineligible(const v1::TrainingModule& module,
-                       const PersonView& person, const Settings& s,
-                       const std::vector<GapIndicator>& gaps,
-                       const std::vector<int>& gap_of, TargetCache* targets,
-                       Candidate* cand) {
+}  // namespace
+
+std::string ModuleBarrier(const v1::TrainingModule& module,
+                          const PersonView& person) {
   const framework::FrameworkIndex& fw = *person.framework;
-  if (!module.framework().empty() &&
-      module.framework() != targets->framework_name()) {
+  absl::string_view named = module.framework();
+  if (!named.empty() &&
+      !(absl::ConsumePrefix(&named, "frameworks/") && named == fw.id())) {
     return absl::StrCat("for framework ", module.framework(),
-                        ", the person's is ", targets->framework_name());
+                        ", the person's is ", FrameworkName(fw.id()));
   }
   if (!module.track().empty() && module.track() != person.track) {
     return absl::StrCat("for track ", module.track(), ", the person's is ",
@@ -709,15 +708,6 @@ std::string Ineligible(const v1::TrainingModule& module,
   absl::string_view id = LastSegment(module.name());
   for (const std::string& done : person.completed_modules) {
     if (done == id || done == module.name()) return "already completed";
-  }
-  if (!s.formats.empty() && !ContainsIgnoreCase(s.formats, module.format())) {
-    return absl::StrCat("format \"", module.format(), "\" is not one of ",
-                        absl::StrJoin(s.formats, ", "));
-  }
-  if (!s.languages.empty() &&
-      !ContainsIgnoreCase(s.languages, module.language())) {
-    return absl::StrCat("language \"", module.language(), "\" is not one of ",
-                        absl::StrJoin(s.languages, ", "));
   }
   for (const v1::Requirement& req : module.prerequisites()) {
     ResolvedTarget target = Resolve(fw, person.track, req);
@@ -735,6 +725,29 @@ std::string Ineligible(const v1::TrainingModule& module,
                           req.level(), " not met (level ", FormatLevel(level),
                           ")");
     }
+  }
+  return "";
+}
+
+namespace {
+
+// Why `module` cannot be in the person's plan; empty when it can.
+// Fills `cand` for an eligible module, except unit_cost.
+std::string Ineligible(const v1::TrainingModule& module,
+                       const PersonView& person, const Settings& s,
+                       const std::vector<GapIndicator>& gaps,
+                       const std::vector<int>& gap_of, TargetCache* targets,
+                       Candidate* cand) {
+  std::string barrier = ModuleBarrier(module, person);
+  if (!barrier.empty()) return barrier;
+  if (!s.formats.empty() && !ContainsIgnoreCase(s.formats, module.format())) {
+    return absl::StrCat("format \"", module.format(), "\" is not one of ",
+                        absl::StrJoin(s.formats, ", "));
+  }
+  if (!s.languages.empty() &&
+      !ContainsIgnoreCase(s.languages, module.language())) {
+    return absl::StrCat("language \"", module.language(), "\" is not one of ",
+                        absl::StrJoin(s.languages, ", "));
   }
   const double hours = std::max(0.0, module.hours());
   const double cost = std::max(0.0, module.cost());

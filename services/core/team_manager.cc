@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "optimization/mip.h"
 #include "plugins/team/assignment.h"
+#include "plugins/training/training_matcher.h"
 
 namespace vakwijzer::core {
 namespace {
@@ -145,23 +147,29 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     return absl::InvalidArgumentError(
         "max_hours_per_person: must not be negative");
   }
+  if (request.time_limit_ms() < 0 || request.time_limit_ms() > 60000) {
+    return absl::InvalidArgumentError(
+        "time_limit_ms: must be between 0 and 60000");
+  }
   const double max_hours =
       request.max_hours_per_person() > 0 ? request.max_hours_per_person() : 40;
+  const double budget = request.budget_cost();
+  const int max_sessions = request.max_sessions();
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
                    Select(*snap, request.selector()));
 
-  std::vector<Learner> learners;
+  std::vector<Learner> start;
   double team_gap = 0;
   for (const PersonView* p : people) {
     Learner l = StartOf(p, request.include_unknown());
     for (double cur : l.current) {
       if (!std::isnan(cur)) team_gap += std::max(0.0, p->target_level - cur);
     }
-    learners.push_back(std::move(l));
+    start.push_back(std::move(l));
   }
 
-  // Eligible (person, module) pairs with their uplift.
+  // Eligible (person, module) pairs that close some gap, with their uplift.
   struct Pair {
     int learner;
     int module;
@@ -172,199 +180,313 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
       uplifts;  // per framework and track, per module
   std::vector<Pair> pairs;
   const auto& modules = snap->modules;
-  for (size_t li = 0; li < learners.size(); ++li) {
-    const PersonView* p = learners[li].person;
+  for (size_t li = 0; li < start.size(); ++li) {
+    const PersonView* p = start[li].person;
     auto [it, fresh] = uplifts.try_emplace({p->framework, p->track});
     if (fresh) {
       for (const v1::TrainingModule& m : modules) {
-        Uplift u;
+        // One entry per indicator, at the highest level any of the
+        // module's develops reaches on it.
+        std::map<int, int> reach;
         for (const v1::Requirement& r : m.develops()) {
           plugins::ResolvedTarget t =
               plugins::Resolve(*p->framework, p->track, r);
-          for (int ordinal : t.ordinals) u.emplace_back(ordinal, t.level);
+          for (int ordinal : t.ordinals) {
+            int& level = reach.try_emplace(ordinal, t.level).first->second;
+            level = std::max(level, t.level);
+          }
         }
-        it->second.push_back(std::move(u));
+        it->second.emplace_back(reach.begin(), reach.end());
       }
     }
     for (size_t mi = 0; mi < modules.size(); ++mi) {
       const v1::TrainingModule& m = modules[mi];
-      std::string framework =
-          m.framework().empty() ? p->framework->proto().name() : m.framework();
-      std::string id = m.name().substr(m.name().rfind('/') + 1);
-      if (framework != p->framework->proto().name() ||
-          (!m.track().empty() && m.track() != p->track) ||
-          m.hours() > max_hours ||
-          std::find(p->completed_modules.begin(), p->completed_modules.end(),
-                    id) != p->completed_modules.end()) {
+      if (m.hours() > max_hours + 1e-9 || m.cost() > budget + 1e-9 ||
+          !plugins::ModuleBarrier(m, *p).empty() ||
+          !(Gain(start[li], it->second[mi]) > 0)) {
         continue;
       }
-      bool prerequisites_met = true;
-      for (const v1::Requirement& r : m.prerequisites()) {
-        float level =
-            plugins::LevelOn(*p, plugins::Resolve(*p->framework, p->track, r));
-        prerequisites_met &= plugins::IsKnown(level) && level >= r.level();
-      }
-      if (!prerequisites_met) continue;
       pairs.push_back(
           {static_cast<int>(li), static_cast<int>(mi), &it->second[mi]});
     }
   }
-
-  // Lazy greedy (CELF) on gain per euro; a free module ranks by gain.
-  auto ratio = [&](double gain, int module) {
-    return gain / std::max(modules[module].cost(), 0.01);
-  };
-  std::vector<int> participants(modules.size(), 0);
   auto sessions_of = [&](int module, int n) {
     int seats = modules[module].seats();
     return n == 0 ? 0 : seats > 0 ? (n + seats - 1) / seats : 1;
   };
-  struct Entry {
-    double ratio;
-    double gain;
-    int pair;
-    bool operator<(const Entry& o) const {
-      return ratio != o.ratio ? ratio < o.ratio : pair > o.pair;
-    }
+
+  // What a set of pairs closes, costs and takes, applied in `order`.
+  struct Outcome {
+    double gain = 0, cost = 0;
+    int sessions = 0;
+    bool feasible = true;
   };
-  std::priority_queue<Entry> queue;
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    double g = Gain(learners[pairs[k].learner], *pairs[k].uplift);
-    if (g > 0) queue.push({ratio(g, pairs[k].module), g, static_cast<int>(k)});
-  }
-  std::vector<bool> chosen(pairs.size());
-  double cost = 0, gain = 0;
-  int sessions = 0;
-  std::string binding = "none";
-  int steps = 0;
-  while (!queue.empty()) {
-    if (++steps % 1024 == 0 && cancelled && cancelled()) {
-      return absl::CancelledError("the call was cancelled");
+  auto evaluate = [&](const std::vector<int>& order,
+                      std::vector<Learner>* learners) {
+    *learners = start;
+    Outcome o;
+    std::vector<int> participants(modules.size());
+    for (int k : order) {
+      Learner& l = (*learners)[pairs[k].learner];
+      o.gain += Gain(l, *pairs[k].uplift);
+      Apply(l, *pairs[k].uplift);
+      l.hours += modules[pairs[k].module].hours();
+      o.cost += modules[pairs[k].module].cost();
+      ++participants[pairs[k].module];
+      o.feasible &= l.hours <= max_hours + 1e-9;
     }
-    Entry top = queue.top();
-    queue.pop();
-    const Pair& pr = pairs[top.pair];
-    Learner& l = learners[pr.learner];
-    double g = Gain(l, *pr.uplift);
-    if (g <= 0) continue;
-    if (g < top.gain - 1e-12) {  // stale: re-rank with the current gain
-      queue.push({ratio(g, pr.module), g, top.pair});
+    for (size_t mi = 0; mi < modules.size(); ++mi) {
+      o.sessions += sessions_of(static_cast<int>(mi), participants[mi]);
+    }
+    o.feasible &= o.cost <= budget + 1e-9 &&
+                  (max_sessions == 0 || o.sessions <= max_sessions);
+    return o;
+  };
+
+  // 1. Lazy greedy (CELF) on gain per euro, then the best single pair if
+  // it closes more (Khuller, Moss & Naor): a quick plan that the integer
+  // program must beat.
+  std::vector<int> greedy;
+  {
+    std::vector<Learner> learners = start;
+    std::vector<int> participants(modules.size(), 0);
+    auto ratio = [&](double gain, int module) {
+      return gain / std::max(modules[module].cost(), 0.01);
+    };
+    struct Entry {
+      double ratio;
+      double gain;
+      int pair;
+      bool operator<(const Entry& o) const {
+        return ratio != o.ratio ? ratio < o.ratio : pair > o.pair;
+      }
+    };
+    std::priority_queue<Entry> queue;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      double g = Gain(learners[pairs[k].learner], *pairs[k].uplift);
+      queue.push({ratio(g, pairs[k].module), g, static_cast<int>(k)});
+    }
+    double cost = 0, gain = 0;
+    int sessions = 0, steps = 0;
+    while (!queue.empty()) {
+      if (++steps % 1024 == 0 && cancelled && cancelled()) {
+        return absl::CancelledError("the call was cancelled");
+      }
+      Entry top = queue.top();
+      queue.pop();
+      const Pair& pr = pairs[top.pair];
+      Learner& l = learners[pr.learner];
+      double g = Gain(l, *pr.uplift);
+      if (g <= 0) continue;
+      if (g < top.gain - 1e-12) {  // stale: re-rank with the current gain
+        queue.push({ratio(g, pr.module), g, top.pair});
+        continue;
+      }
+      const v1::TrainingModule& m = modules[pr.module];
+      int extra = sessions_of(pr.module, participants[pr.module] + 1) -
+                  sessions_of(pr.module, participants[pr.module]);
+      if (cost + m.cost() > budget + 1e-9 ||
+          (max_sessions > 0 && sessions + extra > max_sessions) ||
+          l.hours + m.hours() > max_hours + 1e-9) {
+        continue;
+      }
+      Apply(l, *pr.uplift);
+      l.hours += m.hours();
+      cost += m.cost();
+      gain += g;
+      sessions += extra;
+      ++participants[pr.module];
+      greedy.push_back(top.pair);
+    }
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      double g = Gain(start[pairs[k].learner], *pairs[k].uplift);
+      if (g > gain + 1e-12) {  // one pair always fits: filtered above
+        gain = g;
+        greedy = {static_cast<int>(k)};
+      }
+    }
+  }
+
+  // 2. The integer program. x_k: pair k is in the plan. Per person and
+  // indicator, the distinct levels the pairs reach on it, v_1 < ... < v_t
+  // above the level now v_0: y_j in [0, 1] earns (v_j - v_{j-1}) and is at
+  // most the number of chosen pairs reaching v_j — so the gap closed counts
+  // once, up to the highest level reached. Budget, hours per person, and
+  // sessions (s_m >= participants / seats) as rows.
+  optimization::MipProblem program;
+  for (size_t k = 0; k < pairs.size(); ++k) program.AddColumn(0, 0, 1, true);
+  {
+    std::map<std::pair<int, int>, std::vector<std::pair<double, int>>> reach;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      const Learner& l = start[pairs[k].learner];
+      for (const auto& [ordinal, level] : *pairs[k].uplift) {
+        double cur = l.current[ordinal];
+        double to = std::min<double>(l.person->target_level, level);
+        if (std::isnan(cur) || !(to > cur)) continue;
+        reach[{pairs[k].learner, ordinal}].emplace_back(to,
+                                                        static_cast<int>(k));
+      }
+    }
+    for (auto& [key, list] : reach) {
+      std::sort(list.begin(), list.end());
+      double below = start[key.first].current[key.second];
+      for (size_t a = 0; a < list.size(); ++a) {
+        if (a > 0 && list[a].first == list[a - 1].first) continue;
+        int y = program.AddColumn(list[a].first - below, 0, 1, false);
+        below = list[a].first;
+        optimization::MipProblem::Row row;
+        row.terms.emplace_back(y, 1);
+        for (size_t b = a; b < list.size(); ++b) {
+          row.terms.emplace_back(list[b].second, -1);
+        }
+        row.upper = 0;
+        program.rows.push_back(std::move(row));
+      }
+    }
+    optimization::MipProblem::Row money;
+    money.upper = budget;
+    std::vector<optimization::MipProblem::Row> hours(start.size());
+    std::map<int, std::vector<int>> by_module;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      const v1::TrainingModule& m = modules[pairs[k].module];
+      money.terms.emplace_back(static_cast<int>(k), m.cost());
+      hours[pairs[k].learner].terms.emplace_back(static_cast<int>(k),
+                                                 m.hours());
+      by_module[pairs[k].module].push_back(static_cast<int>(k));
+    }
+    program.rows.push_back(std::move(money));
+    for (auto& row : hours) {
+      row.upper = max_hours;
+      if (!row.terms.empty()) program.rows.push_back(std::move(row));
+    }
+    if (max_sessions > 0) {
+      optimization::MipProblem::Row total;
+      total.upper = max_sessions;
+      for (const auto& [mi, ks] : by_module) {
+        const int n = static_cast<int>(ks.size());
+        const int seats = modules[mi].seats();
+        int s = program.AddColumn(0, 0, sessions_of(mi, n), true);
+        total.terms.emplace_back(s, 1);
+        optimization::MipProblem::Row row;  // sum x - capacity * s <= 0
+        for (int k : ks) row.terms.emplace_back(k, 1);
+        row.terms.emplace_back(s, -(seats > 0 ? seats : n));
+        row.upper = 0;
+        program.rows.push_back(std::move(row));
+      }
+      program.rows.push_back(std::move(total));
+    }
+  }
+  optimization::MipOptions options;
+  options.time_limit = absl::Milliseconds(
+      request.time_limit_ms() > 0 ? request.time_limit_ms() : 2000);
+  options.cancelled = cancelled;
+  absl::StatusOr<optimization::MipSolution> solved =
+      optimization::SolveMip(program, options);
+  if (solved.status().code() == absl::StatusCode::kCancelled) {
+    return solved.status();
+  }
+
+  std::vector<Learner> learners;
+  Outcome greedy_outcome = evaluate(greedy, &learners);
+  std::vector<int> plan_pairs = greedy;
+  Outcome outcome = greedy_outcome;
+  bool exact = false;
+  double bound = team_gap;
+  std::string method = "greedy";
+  if (solved.ok()) {
+    std::vector<int> chosen;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (solved->values[k] > 0.5) chosen.push_back(static_cast<int>(k));
+    }
+    Outcome o = evaluate(chosen, &learners);
+    bound = std::min(bound, solved->bound);
+    if (o.feasible && o.gain >= greedy_outcome.gain - 1e-9) {
+      plan_pairs = std::move(chosen);
+      outcome = o;
+      method = "integer-program";
+      exact = solved->exact && o.gain >= solved->bound - 1e-6;
+    }
+  }
+  if (exact) bound = outcome.gain;
+  bound = std::max(bound, outcome.gain);
+
+  // Credit order: modules by what they close on their own, largest first.
+  std::map<int, std::vector<int>> by_module;  // module -> pairs
+  for (int k : plan_pairs) by_module[pairs[k].module].push_back(k);
+  struct Credit {
+    int module;
+    double alone;
+  };
+  std::vector<Credit> credits;
+  for (const auto& [mi, ks] : by_module) {
+    double alone = 0;
+    for (int k : ks) alone += Gain(start[pairs[k].learner], *pairs[k].uplift);
+    credits.push_back({mi, alone});
+  }
+  std::sort(credits.begin(), credits.end(),
+            [&](const Credit& a, const Credit& b) {
+              return a.alone != b.alone
+                         ? a.alone > b.alone
+                         : modules[a.module].name() < modules[b.module].name();
+            });
+  v1::TeamTrainingPlan plan;
+  std::vector<int> order;
+  double credited = 0;
+  for (const Credit& c : credits) {
+    for (int k : by_module[c.module]) order.push_back(k);
+    double so_far = evaluate(order, &learners).gain;
+    const v1::TrainingModule& m = modules[c.module];
+    v1::TeamTrainingModule* out = plan.add_modules();
+    out->set_module(m.name());
+    out->set_title(m.title());
+    for (int k : by_module[c.module]) {
+      out->add_participants(
+          PersonResource(org, *start[pairs[k].learner].person));
+    }
+    const int n = out->participants_size();
+    out->set_sessions(sessions_of(c.module, n));
+    out->set_cost(m.cost() * n);
+    out->set_gain(so_far - credited);
+    credited = so_far;
+  }
+
+  // What stopped the plan from closing more: the first of budget, sessions
+  // and hours that keeps out a pair that would still close some gap.
+  evaluate(plan_pairs, &learners);
+  std::vector<int> participants(modules.size());
+  std::vector<double> hours(start.size());
+  for (int k : plan_pairs) {
+    ++participants[pairs[k].module];
+    hours[pairs[k].learner] += modules[pairs[k].module].hours();
+  }
+  bool by_budget = false, by_sessions = false, by_hours = false;
+  std::vector<bool> in_plan(pairs.size());
+  for (int k : plan_pairs) in_plan[k] = true;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const Pair& pr = pairs[k];
+    if (in_plan[k] || !(Gain(learners[pr.learner], *pr.uplift) > 1e-12)) {
       continue;
     }
     const v1::TrainingModule& m = modules[pr.module];
-    int extra = sessions_of(pr.module, participants[pr.module] + 1) -
-                sessions_of(pr.module, participants[pr.module]);
-    if (cost + m.cost() > request.budget_cost() + 1e-9) {
-      if (binding == "none") binding = "budget";
-      continue;
-    }
-    if (request.max_sessions() > 0 &&
-        sessions + extra > request.max_sessions()) {
-      if (binding == "none") binding = "sessions";
-      continue;
-    }
-    if (l.hours + m.hours() > max_hours + 1e-9) {
-      if (binding == "none") binding = "hours";
-      continue;
-    }
-    Apply(l, *pr.uplift);
-    l.hours += m.hours();
-    cost += m.cost();
-    gain += g;
-    sessions += extra;
-    ++participants[pr.module];
-    chosen[top.pair] = true;
+    by_budget |= outcome.cost + m.cost() > budget + 1e-9;
+    by_sessions |= max_sessions > 0 &&
+                   outcome.sessions +
+                           sessions_of(pr.module, participants[pr.module] + 1) -
+                           sessions_of(pr.module, participants[pr.module]) >
+                       max_sessions;
+    by_hours |= hours[pr.learner] + m.hours() > max_hours + 1e-9;
   }
-
-  // The best single pair can beat a greedy that spent its budget on cheap
-  // small gains (Khuller, Moss & Naor).
-  auto gain_from_start = [&](int k) {
-    return Gain(
-        StartOf(learners[pairs[k].learner].person, request.include_unknown()),
-        *pairs[k].uplift);
-  };
-  double best_single = 0;
-  int best_pair = -1;
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    const v1::TrainingModule& m = modules[pairs[k].module];
-    if (m.cost() > request.budget_cost()) continue;
-    double g = gain_from_start(static_cast<int>(k));
-    if (g > best_single + 1e-12) {
-      best_single = g;
-      best_pair = static_cast<int>(k);
-    }
-  }
-  if (best_single > gain + 1e-12) {
-    std::fill(chosen.begin(), chosen.end(), false);
-    std::fill(participants.begin(), participants.end(), 0);
-    chosen[best_pair] = true;
-    participants[pairs[best_pair].module] = 1;
-    gain = best_single;
-    cost = modules[pairs[best_pair].module].cost();
-    sessions = 1;
-    for (Learner& l : learners) {
-      l = StartOf(l.person, request.include_unknown());
-    }
-    Apply(learners[pairs[best_pair].learner], *pairs[best_pair].uplift);
-  }
-
-  // Upper bound: f(S) + the best fractional use of the whole budget on the
-  // marginal gains left (each pair at most once).
-  std::vector<std::pair<double, double>> left;  // (gain, cost)
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (chosen[k]) continue;
-    double g = Gain(learners[pairs[k].learner], *pairs[k].uplift);
-    if (g > 0) left.emplace_back(g, modules[pairs[k].module].cost());
-  }
-  std::sort(left.begin(), left.end(), [](const auto& a, const auto& b) {
-    return a.first * std::max(b.second, 1e-9) >
-           b.first * std::max(a.second, 1e-9);
-  });
-  double room = request.budget_cost(), extra_gain = 0;
-  for (const auto& [g, c] : left) {
-    if (c <= room) {
-      extra_gain += g;
-      room -= c;
-    } else {
-      extra_gain += g * room / c;
-      break;
-    }
-  }
-
-  v1::TeamTrainingPlan plan;
-  std::map<int, v1::TeamTrainingModule> by_module;
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (!chosen[k]) continue;
-    v1::TeamTrainingModule& out = by_module[pairs[k].module];
-    out.add_participants(
-        PersonResource(org, *learners[pairs[k].learner].person));
-  }
-  for (auto& [mi, out] : by_module) {
-    const v1::TrainingModule& m = modules[mi];
-    out.set_module(m.name());
-    out.set_title(m.title());
-    out.set_sessions(sessions_of(mi, out.participants_size()));
-    out.set_cost(m.cost() * out.participants_size());
-  }
-  // A module's gain is what it closes for its participants on its own
-  // (what it adds on top of the others depends on their order).
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (!chosen[k]) continue;
-    v1::TeamTrainingModule& out = by_module[pairs[k].module];
-    out.set_gain(out.gain() + gain_from_start(static_cast<int>(k)));
-  }
-  std::vector<v1::TeamTrainingModule> sorted;
-  for (auto& [mi, out] : by_module) sorted.push_back(out);
-  std::stable_sort(
-      sorted.begin(), sorted.end(),
-      [](const auto& a, const auto& b) { return a.gain() > b.gain(); });
-  for (auto& m : sorted) *plan.add_modules() = std::move(m);
-  plan.set_total_gain(gain);
-  plan.set_total_cost(cost);
-  plan.set_sessions(sessions);
+  plan.set_total_gain(outcome.gain);
+  plan.set_total_cost(outcome.cost);
+  plan.set_sessions(outcome.sessions);
   plan.set_team_gap(team_gap);
-  plan.set_upper_bound(std::min(team_gap, gain + extra_gain));
-  plan.set_binding_constraint(binding);
+  plan.set_upper_bound(bound);
+  plan.set_binding_constraint(by_budget     ? "budget"
+                              : by_sessions ? "sessions"
+                              : by_hours    ? "hours"
+                                            : "none");
+  plan.set_exact(exact);
+  plan.set_method(method);
   return plan;
 }
 

@@ -35,11 +35,13 @@ class TeamManager {
       const v1::AssignMentorsRequest& request,
       const std::function<bool()>& cancelled) const;
 
-  // Lazy greedy on team gap closed per euro over (person, module) pairs,
-  // compared with the best single pair; eligibility as in the training
-  // matcher (framework, track, completed modules, prerequisites). The
-  // upper bound is f(S) plus the fractional knapsack of the remaining
-  // marginal gains under the budget (submodularity).
+  // The plan closing the most team gap (objective in team.proto) within
+  // the budget, sessions and hours per person: an integer program over
+  // (person, module) pairs solved by branch and cut (optimization/mip.h)
+  // within request.time_limit_ms, started against a lazy greedy plan on
+  // gain per euro (kept when the program finds nothing better in time).
+  // Eligibility is plugins::ModuleBarrier. exact and upper_bound come from
+  // the program's proof; CANCELLED when `cancelled` says so.
   absl::StatusOr<v1::TeamTrainingPlan> PlanTeamTraining(
       const v1::PlanTeamTrainingRequest& request,
       const std::function<bool()>& cancelled) const;

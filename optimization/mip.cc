@@ -1,0 +1,203 @@
+#include "optimization/mip.h"
+
+#include <CbcEventHandler.hpp>
+#include <CbcHeuristic.hpp>
+#include <CbcHeuristicFPump.hpp>
+#include <CbcModel.hpp>
+#include <CglClique.hpp>
+#include <CglFlowCover.hpp>
+#include <CglGomory.hpp>
+#include <CglKnapsackCover.hpp>
+#include <CglMixedIntegerRounding2.hpp>
+#include <CglProbing.hpp>
+#include <CoinPackedMatrix.hpp>
+#include <OsiClpSolverInterface.hpp>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace vakwijzer::optimization {
+namespace {
+
+// Stops the search once `cancelled` says so. CBC clones its handler, so the
+// clones share the flag.
+class StopHandler : public CbcEventHandler {
+ public:
+  StopHandler(const std::function<bool()>* cancelled,
+              std::shared_ptr<std::atomic<bool>> stopped)
+      : cancelled_(cancelled), stopped_(std::move(stopped)) {}
+
+  CbcAction event(CbcEvent) override {
+    if (*cancelled_ && (*cancelled_)()) {
+      stopped_->store(true);
+      return stop;
+    }
+    return noAction;
+  }
+  CbcEventHandler* clone() const override { return new StopHandler(*this); }
+
+ private:
+  const std::function<bool()>* cancelled_;
+  std::shared_ptr<std::atomic<bool>> stopped_;
+};
+
+bool Finite(double v) { return std::isfinite(v); }
+
+absl::Status Validate(const MipProblem& p) {
+  const size_t n = p.objective.size();
+  if (p.lower.size() != n || p.upper.size() != n || p.integer.size() != n) {
+    return absl::InvalidArgumentError(
+        "objective, lower, upper and integer must have one entry per column");
+  }
+  for (size_t j = 0; j < n; ++j) {
+    if (!Finite(p.objective[j])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("objective[", j, "]: not finite"));
+    }
+    if (std::isnan(p.lower[j]) || std::isnan(p.upper[j]) ||
+        p.lower[j] > p.upper[j]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("column ", j, ": bounds are empty or NaN"));
+    }
+  }
+  for (size_t r = 0; r < p.rows.size(); ++r) {
+    const MipProblem::Row& row = p.rows[r];
+    if (std::isnan(row.lower) || std::isnan(row.upper) ||
+        row.lower > row.upper) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rows[", r, "]: bounds are empty or NaN"));
+    }
+    for (const auto& [j, a] : row.terms) {
+      if (j < 0 || static_cast<size_t>(j) >= n || !Finite(a)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rows[", r, "]: column ", j, " out of range or coefficient ", a));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int MipProblem::AddColumn(double objective_coefficient, double lo, double hi,
+                          bool is_integer) {
+  objective.push_back(objective_coefficient);
+  lower.push_back(lo);
+  upper.push_back(hi);
+  integer.push_back(is_integer);
+  return columns() - 1;
+}
+
+absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
+                                     const MipOptions& options) {
+  if (absl::Status s = Validate(problem); !s.ok()) return s;
+  const int n = problem.columns();
+  if (options.cancelled && options.cancelled()) {
+    return absl::CancelledError("the call was cancelled");
+  }
+  MipSolution out;
+  out.solver = "cbc";
+  if (n == 0) {
+    out.exact = true;
+    return out;
+  }
+
+  CoinPackedMatrix matrix(false, 0, 0);  // row-ordered
+  matrix.setDimensions(0, n);
+  std::vector<double> row_lower, row_upper;
+  for (const MipProblem::Row& row : problem.rows) {
+    std::vector<int> index;
+    std::vector<double> value;
+    for (const auto& [j, a] : row.terms) {
+      index.push_back(j);
+      value.push_back(a);
+    }
+    matrix.appendRow(static_cast<int>(index.size()), index.data(),
+                     value.data());
+    row_lower.push_back(row.lower);
+    row_upper.push_back(row.upper);
+  }
+  auto clamp = [](double v) {
+    return std::max(-COIN_DBL_MAX, std::min(COIN_DBL_MAX, v));
+  };
+  std::vector<double> lo(problem.lower), hi(problem.upper);
+  for (double& v : lo) v = clamp(v);
+  for (double& v : hi) v = clamp(v);
+  for (double& v : row_lower) v = clamp(v);
+  for (double& v : row_upper) v = clamp(v);
+
+  OsiClpSolverInterface solver;
+  solver.messageHandler()->setLogLevel(0);
+  solver.loadProblem(matrix, lo.data(), hi.data(), problem.objective.data(),
+                     row_lower.data(), row_upper.data());
+  solver.setObjSense(-1);  // maximise
+  for (int j = 0; j < n; ++j) {
+    if (problem.integer[j]) solver.setInteger(j);
+  }
+
+  CbcModel model(solver);
+  model.setLogLevel(0);
+  model.messageHandler()->setLogLevel(0);
+  model.setNumberThreads(0);
+  model.setMaximumSeconds(
+      std::max(0.001, absl::ToDoubleSeconds(options.time_limit)));
+  model.setUseElapsedTime(true);
+  auto stopped = std::make_shared<std::atomic<bool>>(false);
+  StopHandler handler(&options.cancelled, stopped);
+  model.passInEventHandler(&handler);
+
+  CglProbing probing;
+  probing.setUsingObjective(true);
+  probing.setMaxPass(3);
+  probing.setMaxProbe(100);
+  probing.setMaxLook(50);
+  probing.setRowCuts(3);
+  CglGomory gomory;
+  gomory.setLimit(300);
+  CglKnapsackCover knapsack;
+  CglClique clique;
+  clique.setStarCliqueReport(false);
+  clique.setRowCliqueReport(false);
+  CglMixedIntegerRounding2 rounding;
+  CglFlowCover flow;
+  model.addCutGenerator(&probing, -1, "Probing");
+  model.addCutGenerator(&gomory, -1, "Gomory");
+  model.addCutGenerator(&knapsack, -1, "Knapsack");
+  model.addCutGenerator(&clique, -1, "Clique");
+  model.addCutGenerator(&rounding, -1, "MIR2");
+  model.addCutGenerator(&flow, -1, "FlowCover");
+  CbcRounding heuristic_rounding(model);
+  model.addHeuristic(&heuristic_rounding);
+  CbcHeuristicFPump pump(model);
+  model.addHeuristic(&pump);
+
+  model.initialSolve();
+  if (stopped->load()) return absl::CancelledError("the call was cancelled");
+  if (model.solver()->isProvenPrimalInfeasible()) {
+    return absl::NotFoundError("the program has no feasible solution");
+  }
+  model.branchAndBound();
+  if (stopped->load()) return absl::CancelledError("the call was cancelled");
+  const double* best = model.bestSolution();
+  if (best == nullptr) {
+    return absl::NotFoundError(
+        model.isProvenInfeasible()
+            ? "the program has no feasible solution"
+            : "no feasible solution found within the time limit");
+  }
+  out.values.assign(best, best + n);
+  for (int j = 0; j < n; ++j) {
+    if (problem.integer[j]) out.values[j] = std::round(out.values[j]);
+    out.objective += problem.objective[j] * out.values[j];
+  }
+  out.exact = model.isProvenOptimal();
+  // In the problem's own (maximising) sense, like getObjValue().
+  const double bound = model.getBestPossibleObjValue();
+  out.bound = out.exact ? out.objective : std::max(out.objective, bound);
+  return out;
+}
+
+}  // namespace vakwijzer::optimization
