@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "optimization/mip.h"
@@ -711,9 +712,25 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
     const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(std::string org,
                    ParseOrganizationName(request.parent(), "parent"));
+  const bool cases_first = request.objective() == "cases";
+  if (!cases_first && !request.objective().empty() &&
+      request.objective() != "score") {
+    return absl::InvalidArgumentError(
+        "objective: must be \"score\" or \"cases\" (or empty for \"score\")");
+  }
+  if (request.time_limit_ms() < 0 || request.time_limit_ms() > 60000) {
+    return absl::InvalidArgumentError(
+        "time_limit_ms: must be between 0 and 60000");
+  }
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   std::vector<const v1::ClientCase*> cases;
+  std::map<std::string, int> named;
   for (int i = 0; i < request.cases_size(); ++i) {
+    auto [it, fresh] = named.emplace(request.cases(i), i);
+    if (!fresh) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cases[", i, "]: repeats cases[", it->second, "]; name each once"));
+    }
     const v1::ClientCase* c = snap->FindCase(request.cases(i));
     if (c == nullptr) {
       return absl::NotFoundError(
@@ -740,28 +757,23 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
 
   v1::CaseStaffing out;
   std::set<std::string> uncovered;
-  std::vector<std::string> reasons;
-  std::map<std::pair<int, int>, std::string> explanations;
+  std::map<std::pair<int, int>, std::pair<double, std::string>> scored;
   for (size_t i = 0; i < cases.size(); ++i) {
     ASSIGN_OR_RETURN(
         v1::MatchResponse r,
         RunMatcher(*matchers_, *frameworks_, *snap, "case-staffing",
                    cases[i]->name(), parameters, cancelled));
-    int edges = 0;
     for (const v1::MatchItem& item : r.items()) {
       auto it = person_index.find(item.name());
       if (it == person_index.end() || item.score() <= 0) continue;
       problem.edges.push_back({static_cast<int>(i), it->second, item.score()});
-      explanations[{static_cast<int>(i), it->second}] = item.explanation();
-      ++edges;
+      scored[{static_cast<int>(i), it->second}] = {item.score(),
+                                                   item.explanation()};
     }
     for (const v1::Contribution& c : r.residual()) {
       uncovered.insert(
           absl::StrCat(cases[i]->name(), ": ", c.key(), " ", c.note()));
     }
-    reasons.push_back(edges > 0 ? ""
-                                : "nobody available qualifies (language, "
-                                  "region, caseload room and must-haves)");
   }
   problem.left_count = static_cast<int>(cases.size());
   problem.right_count = static_cast<int>(right_names.size());
@@ -769,29 +781,112 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
   for (const v1::ClientCase* c : cases) {
     problem.left_demand.push_back(std::max(1, c->workload()));
   }
+  // Objective "cases": every staffed case is worth more than all scores
+  // together (scores are at most 1 per case), so the count comes first.
+  const double case_weight =
+      cases_first ? static_cast<double>(cases.size()) + 1 : 0;
+  for (auto& e : problem.edges) e.weight += case_weight;
+
   ASSIGN_OR_RETURN(plugins::team::Assignment solution,
                    plugins::team::SolveMaxWeightAssignment(problem, cancelled));
-  std::vector<bool> staffed(problem.left_count);
+  if (!solution.exact) {
+    // Cases of different workloads share people: a generalised assignment
+    // problem, solved exactly by integer programming when time allows.
+    optimization::MipProblem program;
+    std::vector<optimization::MipProblem::Row> per_case(problem.left_count),
+        per_person(problem.right_count);
+    for (size_t e = 0; e < problem.edges.size(); ++e) {
+      const auto& edge = problem.edges[e];
+      int x = program.AddColumn(edge.weight, 0, 1, true);
+      per_case[edge.left].terms.emplace_back(x, 1);
+      per_person[edge.right].terms.emplace_back(x,
+                                                problem.left_demand[edge.left]);
+    }
+    for (int i = 0; i < problem.left_count; ++i) {
+      per_case[i].upper = 1;
+      if (!per_case[i].terms.empty()) {
+        program.rows.push_back(std::move(per_case[i]));
+      }
+    }
+    for (int j = 0; j < problem.right_count; ++j) {
+      per_person[j].upper = problem.right_capacity[j];
+      if (!per_person[j].terms.empty()) {
+        program.rows.push_back(std::move(per_person[j]));
+      }
+    }
+    optimization::MipOptions options;
+    options.time_limit = absl::Milliseconds(
+        request.time_limit_ms() > 0 ? request.time_limit_ms() : 2000);
+    options.cancelled = cancelled;
+    absl::StatusOr<optimization::MipSolution> solved =
+        optimization::SolveMip(program, options);
+    if (solved.status().code() == absl::StatusCode::kCancelled) {
+      return solved.status();
+    }
+    if (solved.ok()) {
+      solution.upper_bound = std::min(solution.upper_bound, solved->bound);
+      if (solved->objective > solution.total_weight + 1e-9) {
+        solution.pairs.clear();
+        solution.total_weight = 0;
+        for (size_t e = 0; e < problem.edges.size(); ++e) {
+          if (solved->values[e] < 0.5) continue;
+          solution.pairs.emplace_back(problem.edges[e].left,
+                                      problem.edges[e].right);
+        }
+        std::sort(solution.pairs.begin(), solution.pairs.end());
+        for (const auto& pair : solution.pairs) {
+          solution.total_weight += scored[pair].first + case_weight;
+        }
+        solution.method = "integer-program";
+      }
+      solution.exact = solution.total_weight >= solution.upper_bound - 1e-6;
+    }
+  }
+
+  // Reasons from the solution: who could have taken an unstaffed case, and
+  // which kept cases use their room.
+  std::vector<int> staffed_by(problem.left_count, -1);
+  std::vector<std::vector<int>> cases_of(problem.right_count);
+  double total_score = 0;
   for (const auto& [i, j] : solution.pairs) {
-    staffed[i] = true;
+    staffed_by[i] = j;
+    cases_of[j].push_back(i);
+    const auto& [score, explanation] = scored[{i, j}];
+    total_score += score;
     v1::Pair* pair = out.add_assignments();
     pair->set_left(cases[i]->name());
     pair->set_right(right_names[j]);
-    for (const auto& e : problem.edges) {
-      if (e.left == i && e.right == j) pair->set_weight(e.weight);
-    }
-    pair->set_explanation(explanations[{i, j}]);
+    pair->set_weight(score);
+    pair->set_explanation(explanation);
   }
+  std::vector<std::vector<int>> qualified(problem.left_count);
+  for (const auto& e : problem.edges) qualified[e.left].push_back(e.right);
   for (int i = 0; i < problem.left_count; ++i) {
-    if (staffed[i]) continue;
+    if (staffed_by[i] >= 0) continue;
     v1::Unmatched* u = out.add_unstaffed();
     u->set_name(cases[i]->name());
-    u->set_reason(reasons[i].empty() ? "the qualified people's caseload room "
-                                       "went to cases that score more"
-                                     : reasons[i]);
+    if (qualified[i].empty()) {
+      u->set_reason(
+          "nobody available qualifies (language, region, caseload room and "
+          "must-haves)");
+      continue;
+    }
+    std::set<std::string> keeping;
+    for (int j : qualified[i]) {
+      for (int k : cases_of[j]) keeping.insert(cases[k]->name());
+    }
+    u->set_reason(absl::StrCat(
+        "the caseload room of the ", qualified[i].size(),
+        qualified[i].size() == 1 ? " qualified person" : " qualified people",
+        " is used by ", absl::StrJoin(keeping, ", "),
+        solution.exact ? ", which the best staffing keeps"
+                       : ", which the staffing found keeps"));
   }
   for (const std::string& u : uncovered) out.add_uncovered_must_haves(u);
-  out.set_total_score(solution.total_weight);
+  const double cases_value = case_weight * solution.pairs.size();
+  out.set_total_score(total_score);
+  out.set_upper_bound(
+      std::max(total_score, solution.upper_bound - cases_value));
   out.set_method(solution.method);
   out.set_exact(solution.exact);
   return out;

@@ -46,7 +46,13 @@ class TeamManager {
       const v1::PlanTeamTrainingRequest& request,
       const std::function<bool()>& cancelled) const;
 
-  // Pairs are scored by the "case-staffing" matcher (must-haves gate).
+  // Pairs are scored by the "case-staffing" matcher (must-haves gate);
+  // each case gets at most one person, within each person's caseload room.
+  // Exact by min-cost flow or branch and bound (plugins/team/assignment.h)
+  // where those apply; otherwise (mixed workloads, many pairs) an integer
+  // program within request.time_limit_ms improves the greedy-repair answer
+  // and proves its bound. A case named twice is INVALID_ARGUMENT. Reasons
+  // for unstaffed cases are read off the returned staffing.
   absl::StatusOr<v1::CaseStaffing> StaffCases(
       const v1::StaffCasesRequest& request,
       const std::function<bool()>& cancelled) const;
