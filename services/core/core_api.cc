@@ -262,8 +262,9 @@ absl::StatusOr<v1::ImportRecordsResponse> CoreApi::ImportRecords(
       return mixed;
     }
     const int64_t errors_before = response.error_count();
+    const v1::ImportMode mode = batch.mode();
     absl::Status status = profiles_->ImportBatch(
-        target.org, batch, index,
+        target.org, &batch, index,
         [&](const PersonName& person) {
           return Event(call, Target{person.org, person.Format(), person.person},
                        absl::OkStatus());
@@ -280,7 +281,7 @@ absl::StatusOr<v1::ImportRecordsResponse> CoreApi::ImportRecords(
       Log(call, target, rejected).IgnoreError();
       // An all-or-nothing batch that failed ends the import: the batches
       // before stay, nothing after it is read.
-      if (batch.mode() == v1::ALL_OR_NOTHING) break;
+      if (mode == v1::ALL_OR_NOTHING) break;
     }
   }
   return response;

@@ -410,7 +410,7 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
         "assessment.ratings: ", a->ratings_size(), " ratings, but track ",
         profile.track(), " has only ", track_size, " indicators"));
   }
-  std::set<std::string> seen;
+  std::vector<char> seen;  // by indicator ordinal
   for (int i = 0; i < a->ratings_size(); ++i) {
     const v1::Rating& r = a->ratings(i);
     std::string field = absl::StrCat("assessment.ratings[", i, "]");
@@ -426,10 +426,13 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
           ref->indicator->track(), ", but ", name.Format(), " is on track ",
           profile.track()));
     }
-    if (!seen.insert(r.indicator()).second) {
+    const size_t ordinal = static_cast<size_t>(ref->ordinal);
+    if (ordinal >= seen.size()) seen.resize(ordinal + 1, 0);
+    if (seen[ordinal]) {
       return absl::InvalidArgumentError(absl::StrCat(
           field, ".indicator: \"", r.indicator(), "\" is rated twice"));
     }
+    seen[ordinal] = 1;
     if (r.level() < fw->min_level() || r.level() > fw->max_level()) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".level: ", r.level(), " is outside the scale ",
@@ -447,20 +450,25 @@ void ProfileManager::DeriveLevels(const framework::FrameworkIndex* fw,
                                   storage::StoredProfile* record) const {
   AggregationOptions derive = options_.aggregation;
   derive.as_of = absl::InfiniteFuture();
-  record->clear_levels();
-  for (auto& [indicator, level] : AggregateLevels(history, derive)) {
-    *record->add_levels() = std::move(level);
-  }
+  std::map<std::string, v1::IndicatorLevel> levels =
+      AggregateLevels(history, derive);
   // Framework order, as records.proto promises; indicators the framework
-  // lacks (the profile changed framework) last, by id.
-  auto ordinal = [fw](const v1::IndicatorLevel& l) {
-    const framework::IndicatorRef* ref = fw->FindIndicator(l.indicator());
-    return std::make_pair(ref ? ref->ordinal : INT_MAX, l.indicator());
-  };
-  std::sort(record->mutable_levels()->begin(), record->mutable_levels()->end(),
-            [&](const v1::IndicatorLevel& a, const v1::IndicatorLevel& b) {
-              return ordinal(a) < ordinal(b);
-            });
+  // lacks (the profile changed framework) last, by id (the map's order, kept
+  // by the stable sort). Each indicator is looked up once.
+  std::vector<std::pair<int, v1::IndicatorLevel*>> order;
+  order.reserve(levels.size());
+  for (auto& [indicator, level] : levels) {
+    const framework::IndicatorRef* ref = fw->FindIndicator(indicator);
+    order.emplace_back(ref ? ref->ordinal : INT_MAX, &level);
+  }
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  record->clear_levels();
+  record->mutable_levels()->Reserve(static_cast<int>(order.size()));
+  for (auto& [ordinal, level] : order) {
+    *record->add_levels() = std::move(*level);
+  }
 }
 
 absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
@@ -509,24 +517,23 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
 }
 
 absl::Status ProfileManager::ImportBatch(
-    absl::string_view org, const v1::ImportRecordsRequest& batch,
-    int batch_index,
+    absl::string_view org, v1::ImportRecordsRequest* batch, int batch_index,
     const std::function<v1::AuditEvent(const PersonName&)>& audit,
     v1::ImportRecordsResponse* response) {
-  if (batch.records_size() > options_.max_import_batch) {
+  if (batch->records_size() > options_.max_import_batch) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "records: ", batch.records_size(), " records in batch ", batch_index,
+        "records: ", batch->records_size(), " records in batch ", batch_index,
         "; at most ", options_.max_import_batch, " per batch"));
   }
-  if (!v1::ImportMode_IsValid(batch.mode())) {
+  if (!v1::ImportMode_IsValid(batch->mode())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("mode: unknown import mode ", batch.mode()));
+        absl::StrCat("mode: unknown import mode ", batch->mode()));
   }
-  const bool all_or_nothing = batch.mode() == v1::ALL_OR_NOTHING;
+  const bool all_or_nothing = batch->mode() == v1::ALL_OR_NOTHING;
 
   // Every person the batch names, locked for the whole batch.
   std::vector<absl::Mutex*> mutexes;
-  for (const v1::ImportRecord& r : batch.records()) {
+  for (const v1::ImportRecord& r : batch->records()) {
     const std::string& id =
         r.has_person() ? r.person().profile_id() : r.assessment().person_id();
     mutexes.push_back(&LockFor(PersonName{std::string(org), id}));
@@ -571,8 +578,8 @@ absl::Status ProfileManager::ImportBatch(
                    options_.max_import_errors, response);
   };
 
-  for (int i = 0; i < batch.records_size(); ++i) {
-    const v1::ImportRecord& r = batch.records(i);
+  for (int i = 0; i < batch->records_size(); ++i) {
+    const v1::ImportRecord& r = batch->records(i);
     if (r.has_person()) {
       const v1::ImportPersonRecord& in = r.person();
       if (absl::Status s = ValidateId(in.profile_id(), "profile_id"); !s.ok()) {
@@ -641,7 +648,10 @@ absl::Status ProfileManager::ImportBatch(
         continue;
       }
       const PersonName name{std::string(org), in.person_id()};
-      v1::Assessment a = in.assessment();
+      // Taken from the batch (each record is read once).
+      v1::Assessment a = std::move(*batch->mutable_records(i)
+                                        ->mutable_assessment()
+                                        ->mutable_assessment());
       if (absl::Status s = PrepareAssessment(name, now, &a); !s.ok()) {
         fail(i, "assessment", s);
         continue;
@@ -695,7 +705,9 @@ absl::Status ProfileManager::ImportBatch(
       if (w.in_store) {
         ASSIGN_OR_RETURN(history, LoadAssessments(w.name));
       }
-      for (const auto& [aid, a] : w.added) history.push_back(a);
+      const size_t stored = history.size();
+      history.reserve(stored + w.added.size());
+      for (auto& [aid, a] : w.added) history.push_back(std::move(a));
       ASSIGN_OR_RETURN(
           std::string framework_id,
           ParseFrameworkName(w.record.profile().framework(), "framework"));
@@ -706,6 +718,9 @@ absl::Status ProfileManager::ImportBatch(
                          w.record.profile().framework(), " is not loaded"));
       }
       DeriveLevels(fw, history, &w.record);
+      for (size_t k = 0; k < w.added.size(); ++k) {
+        w.added[k].second = std::move(history[stored + k]);
+      }
     }
     storage::PersonWrite write;
     write.name = w.name;

@@ -85,9 +85,9 @@ class ProfileManager {
   // and per-record errors (index `batch_index`) to `response`. Returns an
   // error, with nothing of the batch written, only for the batch as a
   // whole: INVALID_ARGUMENT for a limit, or a failing store.
+  // The assessments are moved out of `batch`.
   absl::Status ImportBatch(
-      absl::string_view org, const v1::ImportRecordsRequest& batch,
-      int batch_index,
+      absl::string_view org, v1::ImportRecordsRequest* batch, int batch_index,
       const std::function<v1::AuditEvent(const PersonName&)>& audit,
       v1::ImportRecordsResponse* response);
 
