@@ -5,10 +5,13 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "common/names.h"
 #include "vakwijzer/storage/records.pb.h"
 #include "vakwijzer/v1/audit.pb.h"
@@ -23,6 +26,19 @@ namespace vakwijzer::storage {
 // The writes of a person's data take an optional audit event (null for
 // none): it is appended to the organisation's audit trail (AuditStore) in
 // the same atomic batch as the change it records.
+// One person's part of a bulk write (ProfileStore::WritePeople).
+struct PersonWrite {
+  PersonName name;
+  // Replaces the person's profile record (carrying what is derived from
+  // the new assessments).
+  StoredProfile record;
+  // New assessments, by id; an existing id is overwritten, so callers
+  // check HasAssessment first.
+  std::vector<std::pair<std::string, v1::Assessment>> assessments;
+  // Appended to the organisation's audit trail in the same batch.
+  std::vector<v1::AuditEvent> audit;
+};
+
 class ProfileStore {
  public:
   ProfileStore() = default;
@@ -55,6 +71,10 @@ class ProfileStore {
                                         const v1::Assessment& assessment,
                                         const StoredProfile& record,
                                         const v1::AuditEvent* audit) = 0;
+
+  // Every write of `writes` (all of one organisation or several) in one
+  // atomic, synced batch: after a crash either all of it is there or none.
+  virtual absl::Status WritePeople(absl::Span<const PersonWrite> writes) = 0;
 
   using ProfileVisitor = std::function<bool(const StoredProfile&)>;
   using AssessmentVisitor =

@@ -248,6 +248,24 @@ absl::Status RocksDbStore::DeleteProfile(const PersonName& name,
   return Write(&batch);
 }
 
+absl::Status RocksDbStore::WritePeople(absl::Span<const PersonWrite> writes) {
+  rocksdb::WriteBatch batch;
+  for (const PersonWrite& w : writes) {
+    RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(PersonPrefix(w.name), w.record.SerializeAsString())));
+    const std::string prefix = AssessmentPrefix(w.name);
+    for (const auto& [id, assessment] : w.assessments) {
+      RETURN_IF_ERROR(FromRocksDb(
+          batch.Put(absl::StrCat(prefix, id), assessment.SerializeAsString())));
+    }
+    for (const v1::AuditEvent& event : w.audit) {
+      RETURN_IF_ERROR(AddAudit(w.name.org, event, &batch));
+    }
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  return Write(&batch);
+}
+
 absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
                                                  absl::string_view id) {
   std::string value;

@@ -57,6 +57,7 @@ class RocksDbStore final : public ProfileStore,
                                 const v1::Assessment& assessment,
                                 const StoredProfile& record,
                                 const v1::AuditEvent* audit) override;
+  absl::Status WritePeople(absl::Span<const PersonWrite> writes) override;
   absl::Status ScanProfiles(absl::string_view org,
                             absl::string_view start_after,
                             const ProfileVisitor& visit) override;

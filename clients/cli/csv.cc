@@ -1,8 +1,11 @@
 #include "clients/cli/csv.h"
 
+#include <istream>
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -178,6 +181,98 @@ absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text,
     table.rows.push_back(std::move(record));
   }
   return table;
+}
+
+CsvStreamReader::CsvStreamReader(std::istream* in, std::string file)
+    : in_(in), file_(std::move(file)) {}
+
+bool CsvStreamReader::Fill() {
+  // Whole physical lines until the quotes balance: then the chunk ends
+  // with a whole record, and ParseCsv reads it as it would read the file.
+  std::string chunk, line;
+  size_t quotes = 0;
+  const int first_line = next_line_;
+  while (std::getline(*in_, line)) {
+    const bool newline = !in_->eof();
+    for (char c : line) quotes += c == '"';
+    chunk += line;
+    if (newline) chunk += '\n';
+    if (chunk.size() > kMaxRecordBytes) {
+      status_ = Problem(file_, first_line,
+                        absl::StrCat("a record longer than ", kMaxRecordBytes,
+                                     " bytes (a quote is missing?)"));
+      return false;
+    }
+    if (quotes % 2 == 0) break;
+  }
+  if (chunk.empty()) return false;
+  // Line breaks as ParseCsv counts them: LF, CRLF and a lone CR.
+  int breaks = 0;
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    if (chunk[i] == '\n' ||
+        (chunk[i] == '\r' && (i + 1 == chunk.size() || chunk[i + 1] != '\n'))) {
+      ++breaks;
+    }
+  }
+  next_line_ += breaks;
+  // A byte order mark counts only at the very start of the file.
+  if (!at_start_ && absl::StartsWith(chunk, "\xEF\xBB\xBF")) {
+    status_ = Problem(file_, first_line, "a byte order mark inside the file");
+    return false;
+  }
+  at_start_ = false;
+  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(chunk, "");
+  if (!records.ok()) {
+    // ":LINE: problem", LINE counted from the chunk.
+    absl::string_view message = records.status().message();
+    message.remove_prefix(1);
+    const size_t colon = message.find(':');
+    int line = 1;
+    if (!absl::SimpleAtoi(message.substr(0, colon), &line)) line = 1;
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(file_, ":", first_line + line - 1, message.substr(colon)));
+    return false;
+  }
+  for (CsvRecord& r : *records) {
+    r.line += first_line - 1;
+    pending_.push_back(std::move(r));
+  }
+  return true;
+}
+
+absl::Status CsvStreamReader::ReadHeader() {
+  while (pending_.empty()) {
+    if (!Fill()) {
+      if (!status_.ok()) return status_;
+      return status_ = absl::InvalidArgumentError(absl::StrCat(
+                 file_,
+                 ":1: the file is empty; its first line must be the header"));
+    }
+  }
+  for (const std::string& name : pending_.front().fields) {
+    header_.emplace_back(TrimBlanks(name));
+  }
+  pending_.pop_front();
+  return absl::OkStatus();
+}
+
+bool CsvStreamReader::Next(CsvRecord* record) {
+  if (!status_.ok()) return false;
+  while (pending_.empty()) {
+    if (!Fill()) return false;
+  }
+  *record = std::move(pending_.front());
+  pending_.pop_front();
+  if (record->fields.size() != header_.size()) {
+    status_ =
+        Problem(file_, record->line,
+                absl::StrCat(record->fields.size(),
+                             record->fields.size() == 1 ? " field" : " fields",
+                             ", but the header has ", header_.size(),
+                             header_.size() == 1 ? " column" : " columns"));
+    return false;
+  }
+  return true;
 }
 
 absl::StatusOr<CsvColumns> CsvColumns::Map(

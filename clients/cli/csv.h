@@ -4,6 +4,8 @@
 #ifndef VAKWIJZER_CLIENTS_CLI_CSV_H_
 #define VAKWIJZER_CLIENTS_CLI_CSV_H_
 
+#include <deque>
+#include <iosfwd>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,6 +43,41 @@ struct CsvTable {
 // the header ("FILE:LINE: 3 fields, but the header has 4 columns").
 absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text,
                                        absl::string_view file);
+
+// Reads a CSV table record by record from a stream, as ParseCsvTable reads
+// it whole (same syntax, same errors with the same FILE:LINE), holding only
+// the record being read: memory stays bounded by the longest record (at
+// most kMaxRecordBytes) whatever the size of the file. Not thread-safe.
+class CsvStreamReader {
+ public:
+  static constexpr size_t kMaxRecordBytes = 1 << 20;
+
+  // `in` must outlive the reader.
+  CsvStreamReader(std::istream* in, std::string file);
+
+  // Reads the header (the first record). INVALID_ARGUMENT for an empty file
+  // or a syntax error.
+  absl::Status ReadHeader();
+  const std::vector<std::string>& header() const { return header_; }
+
+  // The next row into `record`: false at the end of the file or on an
+  // error (then status() is not OK). Checks the number of fields against
+  // the header.
+  bool Next(CsvRecord* record);
+  const absl::Status& status() const { return status_; }
+
+ private:
+  // Parses the next chunk of whole records into pending_; false at the end.
+  bool Fill();
+
+  std::istream* in_;
+  std::string file_;
+  int next_line_ = 1;  // line number of the next physical line
+  bool at_start_ = true;
+  std::vector<std::string> header_;
+  std::deque<CsvRecord> pending_;
+  absl::Status status_;
+};
 
 // Where each known column is in a header.
 class CsvColumns {

@@ -35,6 +35,10 @@ constexpr size_t kMaxLanguage = 35;
 constexpr size_t kMaxListSize = 50;
 constexpr int kMaxCapacity = 10000;
 constexpr size_t kMaxEvidence = 2000;
+// A batch of ImportRecords: at most this many records (the server takes
+// 1,000) and, once past this many bytes, sent (the server takes 16 MiB).
+constexpr int kImportBatchRecords = 500;
+constexpr size_t kImportBatchBytes = 2 << 20;
 
 std::string PersonName(absl::string_view org, absl::string_view person) {
   return absl::StrCat("organizations/", org, "/people/", person);
@@ -165,6 +169,123 @@ class RowErrors {
   std::vector<LineError> errors_;
 };
 
+// The cells of one row of an assessments file, each checked on its own.
+struct AssessmentCells {
+  std::string person, id, time_text, role_text, rater, indicator, evidence;
+  google::protobuf::Timestamp time;
+  v1::RaterRole role = v1::RATER_ROLE_UNSPECIFIED;
+  int level = 0;
+};
+
+AssessmentCells CheckAssessmentCells(const CsvRecord& record,
+                                     const CsvColumns& columns, absl::Time now,
+                                     RowErrors* errors_out) {
+  RowErrors& errors = *errors_out;
+  auto cell = [&](absl::string_view column) {
+    return std::string(TrimBlanks(columns.Get(record, column)));
+  };
+  AssessmentCells c;
+  c.person = cell("person_id");
+  c.id = cell("assessment_id");
+  errors.Add("person_id", IdProblem(c.person));
+  errors.Add("assessment_id", IdProblem(c.id));
+  c.time_text = cell("assess_time");
+  if (!c.time_text.empty()) {
+    if (!google::protobuf::util::TimeUtil::FromString(c.time_text, &c.time)) {
+      errors.Add("assess_time",
+                 absl::StrCat("\"", c.time_text,
+                              "\" is not an RFC 3339 time such as "
+                              "2024-03-01T09:30:00Z"));
+    } else if (FromProto(c.time) > now) {
+      errors.Add("assess_time",
+                 absl::StrCat("\"", c.time_text, "\" lies in the future"));
+    }
+  }
+  c.role_text = absl::AsciiStrToLower(cell("rater_role"));
+  if (c.role_text.empty()) {
+    errors.Add("rater_role", "is required (self, peer, manager or assessor)");
+  } else if (!ParseRaterRole(c.role_text, &c.role)) {
+    errors.Add("rater_role",
+               absl::StrCat("\"", c.role_text,
+                            "\" is not self, peer, manager or assessor"));
+  }
+  c.rater = cell("rater");
+  if (c.rater.empty()) {
+    if (c.role != v1::SELF && c.role != v1::RATER_ROLE_UNSPECIFIED) {
+      errors.Add("rater",
+                 absl::StrCat("is required for rater_role ", c.role_text));
+    }
+  } else {
+    errors.Add("rater", IdProblem(c.rater));
+  }
+  c.indicator = cell("indicator");
+  errors.Add("indicator", c.indicator.empty()
+                              ? "is required"
+                              : TextProblem(c.indicator, kMaxText));
+  const std::string level_text = cell("level");
+  if (level_text.empty()) {
+    errors.Add("level", "is required");
+  } else if (!absl::SimpleAtoi(level_text, &c.level)) {
+    errors.Add("level",
+               absl::StrCat("\"", level_text, "\" is not a whole number"));
+  }
+  // Not trimmed: the evidence is the rater's text.
+  c.evidence = columns.Get(record, "evidence");
+  errors.Add("evidence", TextProblem(c.evidence, kMaxEvidence, true));
+  return c;
+}
+
+// A row of a people file, its cells checked on their own and its id
+// against the ids before it (`first_line`: id -> line, updated).
+PersonRow CheckPersonRow(const CsvRecord& record, const CsvColumns& columns,
+                         std::map<std::string, int>* first_line_out,
+                         RowErrors* errors_out) {
+  RowErrors& errors = *errors_out;
+  std::map<std::string, int>& first_line = *first_line_out;
+  auto cell = [&](absl::string_view column) {
+    return std::string(TrimBlanks(columns.Get(record, column)));
+  };
+  PersonRow row;
+  row.line = record.line;
+  row.id = cell("person_id");
+  if (std::string p = IdProblem(row.id); !p.empty()) {
+    errors.Add("person_id", p);
+  } else if (auto [it, added] = first_line.emplace(row.id, record.line);
+             !added) {
+    errors.Add("person_id", absl::StrCat("\"", row.id, "\" is already on line ",
+                                         it->second));
+  }
+  v1::Profile& p = row.profile;
+  p.set_track(cell("track"));
+  errors.Add("track", p.track().empty() ? "is required"
+                                        : TextProblem(p.track(), kMaxText));
+  p.set_display_name(cell("display_name"));
+  errors.Add("display_name", TextProblem(p.display_name(), kMaxDisplayName));
+  p.set_target_stage(cell("target_stage"));
+  errors.Add("target_stage", TextProblem(p.target_stage(), kMaxText));
+  p.set_role(cell("role"));
+  errors.Add("role", TextProblem(p.role(), kMaxText));
+  p.set_region(cell("region"));
+  errors.Add("region", TextProblem(p.region(), kMaxText));
+  std::vector<std::string> teams = SplitList(cell("teams"));
+  errors.Add("teams", ListProblem(teams, kMaxText));
+  for (std::string& t : teams) p.add_teams(std::move(t));
+  std::vector<std::string> languages = SplitList(cell("languages"));
+  errors.Add("languages", ListProblem(languages, kMaxLanguage));
+  for (std::string& l : languages) p.add_languages(std::move(l));
+  int count = 0;
+  errors.Add("mentoring_capacity",
+             CountProblem(cell("mentoring_capacity"), &count));
+  p.set_mentoring_capacity(count);
+  errors.Add("caseload_capacity",
+             CountProblem(cell("caseload_capacity"), &count));
+  p.set_caseload_capacity(count);
+  errors.Add("current_caseload",
+             CountProblem(cell("current_caseload"), &count));
+  p.set_current_caseload(count);
+  return row;
+}
+
 // Codes that mean "this row's data is wrong", as opposed to a failing
 // server or network.
 bool IsDataError(grpc::StatusCode code) {
@@ -271,48 +392,7 @@ absl::StatusOr<PeopleCsv> ParsePeopleCsv(absl::string_view text,
   std::map<std::string, int> first_line;
   for (const CsvRecord& record : table->rows) {
     RowErrors errors(file, *columns, record.line);
-    auto cell = [&](absl::string_view column) {
-      return std::string(TrimBlanks(columns->Get(record, column)));
-    };
-    PersonRow row;
-    row.line = record.line;
-    row.id = cell("person_id");
-    if (std::string p = IdProblem(row.id); !p.empty()) {
-      errors.Add("person_id", p);
-    } else if (auto [it, added] = first_line.emplace(row.id, record.line);
-               !added) {
-      errors.Add(
-          "person_id",
-          absl::StrCat("\"", row.id, "\" is already on line ", it->second));
-    }
-    v1::Profile& p = row.profile;
-    p.set_track(cell("track"));
-    errors.Add("track", p.track().empty() ? "is required"
-                                          : TextProblem(p.track(), kMaxText));
-    p.set_display_name(cell("display_name"));
-    errors.Add("display_name", TextProblem(p.display_name(), kMaxDisplayName));
-    p.set_target_stage(cell("target_stage"));
-    errors.Add("target_stage", TextProblem(p.target_stage(), kMaxText));
-    p.set_role(cell("role"));
-    errors.Add("role", TextProblem(p.role(), kMaxText));
-    p.set_region(cell("region"));
-    errors.Add("region", TextProblem(p.region(), kMaxText));
-    std::vector<std::string> teams = SplitList(cell("teams"));
-    errors.Add("teams", ListProblem(teams, kMaxText));
-    for (std::string& t : teams) p.add_teams(std::move(t));
-    std::vector<std::string> languages = SplitList(cell("languages"));
-    errors.Add("languages", ListProblem(languages, kMaxLanguage));
-    for (std::string& l : languages) p.add_languages(std::move(l));
-    int count = 0;
-    errors.Add("mentoring_capacity",
-               CountProblem(cell("mentoring_capacity"), &count));
-    p.set_mentoring_capacity(count);
-    errors.Add("caseload_capacity",
-               CountProblem(cell("caseload_capacity"), &count));
-    p.set_caseload_capacity(count);
-    errors.Add("current_caseload",
-               CountProblem(cell("current_caseload"), &count));
-    p.set_current_caseload(count);
+    PersonRow row = CheckPersonRow(record, *columns, &first_line, &errors);
     if (errors.empty()) {
       result.rows.push_back(std::move(row));
     } else {
@@ -342,60 +422,17 @@ absl::StatusOr<AssessmentsCsv> ParseAssessmentsCsv(absl::string_view text,
   std::vector<Shared> shared;
   for (const CsvRecord& record : table->rows) {
     RowErrors errors(file, *columns, record.line);
-    auto cell = [&](absl::string_view column) {
-      return std::string(TrimBlanks(columns->Get(record, column)));
-    };
-    const std::string person = cell("person_id");
-    const std::string id = cell("assessment_id");
-    errors.Add("person_id", IdProblem(person));
-    errors.Add("assessment_id", IdProblem(id));
-    const std::string time_text = cell("assess_time");
-    google::protobuf::Timestamp time;
-    if (!time_text.empty()) {
-      if (!google::protobuf::util::TimeUtil::FromString(time_text, &time)) {
-        errors.Add("assess_time",
-                   absl::StrCat("\"", time_text,
-                                "\" is not an RFC 3339 time such as "
-                                "2024-03-01T09:30:00Z"));
-      } else if (FromProto(time) > now) {
-        errors.Add("assess_time",
-                   absl::StrCat("\"", time_text, "\" lies in the future"));
-      }
-    }
-    const std::string role_text = absl::AsciiStrToLower(cell("rater_role"));
-    v1::RaterRole role = v1::RATER_ROLE_UNSPECIFIED;
-    if (role_text.empty()) {
-      errors.Add("rater_role", "is required (self, peer, manager or assessor)");
-    } else if (!ParseRaterRole(role_text, &role)) {
-      errors.Add("rater_role",
-                 absl::StrCat("\"", role_text,
-                              "\" is not self, peer, manager or assessor"));
-    }
-    const std::string rater = cell("rater");
-    if (rater.empty()) {
-      if (role != v1::SELF && role != v1::RATER_ROLE_UNSPECIFIED) {
-        errors.Add("rater",
-                   absl::StrCat("is required for rater_role ", role_text));
-      }
-    } else {
-      errors.Add("rater", IdProblem(rater));
-    }
-    const std::string indicator = cell("indicator");
-    errors.Add("indicator", indicator.empty()
-                                ? "is required"
-                                : TextProblem(indicator, kMaxText));
-    const std::string level_text = cell("level");
-    int level = 0;
-    if (level_text.empty()) {
-      errors.Add("level", "is required");
-    } else if (!absl::SimpleAtoi(level_text, &level)) {
-      errors.Add("level",
-                 absl::StrCat("\"", level_text, "\" is not a whole number"));
-    }
-    // Not trimmed: the evidence is the rater's text.
-    const std::string& evidence = columns->Get(record, "evidence");
-    errors.Add("evidence", TextProblem(evidence, kMaxEvidence, true));
-
+    AssessmentCells c = CheckAssessmentCells(record, *columns, now, &errors);
+    const std::string& person = c.person;
+    const std::string& id = c.id;
+    const std::string& time_text = c.time_text;
+    const google::protobuf::Timestamp& time = c.time;
+    const std::string& role_text = c.role_text;
+    const v1::RaterRole role = c.role;
+    const std::string& rater = c.rater;
+    const std::string& indicator = c.indicator;
+    const int level = c.level;
+    const std::string& evidence = c.evidence;
     if (!IdProblem(person).empty() || !IdProblem(id).empty()) {
       errors.MoveTo(&result.errors);
       continue;  // belongs to no assessment
@@ -468,6 +505,34 @@ FrameworkCheck::FrameworkCheck(const v1::Framework& framework)
   }
 }
 
+bool FrameworkCheck::CheckRating(const v1::Rating& r, int line,
+                                 absl::string_view track,
+                                 absl::string_view person_id,
+                                 const CsvColumns& columns,
+                                 absl::string_view file,
+                                 std::vector<LineError>* errors) const {
+  bool ok = true;
+  auto bad = [&](absl::string_view column, std::string problem) {
+    errors->push_back(
+        {line, CellError(file, line, column, columns.Index(column), problem)});
+    ok = false;
+  };
+  auto it = track_of_.find(r.indicator());
+  if (it == track_of_.end()) {
+    bad("indicator",
+        absl::StrCat("unknown indicator \"", r.indicator(), "\" in ", name_));
+  } else if (it->second != track) {
+    bad("indicator",
+        absl::StrCat("\"", r.indicator(), "\" belongs to track ", it->second,
+                     ", but ", person_id, " is on track ", track));
+  }
+  if (r.level() < min_level_ || r.level() > max_level_) {
+    bad("level", absl::StrCat(r.level(), " is outside the scale ", min_level_,
+                              "..", max_level_, " of ", name_));
+  }
+  return ok;
+}
+
 bool FrameworkCheck::CheckRatings(const AssessmentGroup& group,
                                   absl::string_view track,
                                   const CsvColumns& columns,
@@ -475,26 +540,8 @@ bool FrameworkCheck::CheckRatings(const AssessmentGroup& group,
                                   std::vector<LineError>* errors) const {
   bool ok = true;
   for (int k = 0; k < group.assessment.ratings_size(); ++k) {
-    const v1::Rating& r = group.assessment.ratings(k);
-    const int line = group.rating_lines[k];
-    auto bad = [&](absl::string_view column, std::string problem) {
-      errors->push_back({line, CellError(file, line, column,
-                                         columns.Index(column), problem)});
-      ok = false;
-    };
-    auto it = track_of_.find(r.indicator());
-    if (it == track_of_.end()) {
-      bad("indicator",
-          absl::StrCat("unknown indicator \"", r.indicator(), "\" in ", name_));
-    } else if (it->second != track) {
-      bad("indicator",
-          absl::StrCat("\"", r.indicator(), "\" belongs to track ", it->second,
-                       ", but ", group.person_id, " is on track ", track));
-    }
-    if (r.level() < min_level_ || r.level() > max_level_) {
-      bad("level", absl::StrCat(r.level(), " is outside the scale ", min_level_,
-                                "..", max_level_, " of ", name_));
-    }
+    ok &= CheckRating(group.assessment.ratings(k), group.rating_lines[k], track,
+                      group.person_id, columns, file, errors);
   }
   return ok;
 }
@@ -723,134 +770,252 @@ bool ImportExport::RollBack(
 
 int ImportExport::ImportPeople(const std::string& org,
                                const std::string& file) {
-  std::string text;
-  if (!ReadInput(file, &text)) return 2;
-  absl::StatusOr<PeopleCsv> parsed = ParsePeopleCsv(text, file);
-  if (!parsed.ok()) {
-    *err_ << parsed.status().message() << "\nvakwijzer: nothing imported\n";
+  // Pass 1 checks the file row by row, keeping only each id's line; pass 2
+  // reads it again and sends the people in batches over one ImportRecords
+  // stream (create_only: existing profiles are never changed).
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    *err_ << "vakwijzer: cannot read " << file << ": " << std::strerror(errno)
+          << "\n";
+    return 2;
+  }
+  CsvStreamReader reader(&in, file);
+  absl::StatusOr<CsvColumns> columns = absl::InvalidArgumentError("");
+  if (absl::Status s = reader.ReadHeader(); !s.ok()) {
+    columns = s;
+  } else {
+    columns = CsvColumns::Map(reader.header(), PeopleColumns(),
+                              {"person_id", "track"}, file);
+  }
+  if (!columns.ok()) {
+    *err_ << columns.status().message() << "\nvakwijzer: nothing imported\n";
     return 1;
   }
-  std::vector<LineError> errors = std::move(parsed->errors);
   std::set<std::string> existing;
   if (grpc::Status s = ExistingIds(org, &existing); !s.ok()) {
     return CallFailed(s, absl::StrCat("listing organizations/", org));
   }
-  std::vector<const PersonRow*> todo;
-  for (const PersonRow& row : parsed->rows) {
-    if (existing.count(row.id)) {
-      errors.push_back(
-          {row.line,
-           CellError(
-               file, row.line, "person_id", parsed->columns.Index("person_id"),
-               absl::StrCat(PersonName(org, row.id), " already exists"))});
-    } else {
-      todo.push_back(&row);
-    }
-  }
+  // Tracks and stages are the server's to check; a dry run at least looks
+  // for them in every loaded framework.
+  std::set<std::string> tracks, stages;
   if (options_.dry_run) {
-    // Tracks and stages are the server's to check; a dry run at least
-    // looks for them in every loaded framework.
     v1::ListFrameworksRequest request;
     request.set_summary_only(true);
     v1::ListFrameworksResponse frameworks;
     grpc::Status s =
         frameworks_->ListFrameworks(Context().get(), request, &frameworks);
     if (!s.ok()) return CallFailed(s, "listing the frameworks");
-    std::set<std::string> tracks, stages;
     for (const v1::Framework& fw : frameworks.frameworks()) {
       for (const v1::Track& t : fw.tracks()) tracks.insert(t.id());
       for (const v1::Stage& st : fw.stages()) stages.insert(st.id());
     }
-    std::vector<const PersonRow*> fine;
-    for (const PersonRow* row : todo) {
-      RowErrors row_errors(file, parsed->columns, row->line);
-      if (!tracks.count(row->profile.track())) {
-        row_errors.Add("track", absl::StrCat("\"", row->profile.track(),
-                                             "\" is not a track of any loaded "
-                                             "framework (",
-                                             absl::StrJoin(tracks, ", "), ")"));
+  }
+  // id -> line of every row (the duplicate check), and whether the row is
+  // to be sent.
+  std::map<std::string, int> first_line;
+  std::set<int> bad_lines;
+  constexpr size_t kKeptErrors = 1000;
+  std::vector<LineError> errors;
+  size_t error_count = 0;
+  std::vector<LineError> row_errors;
+  size_t todo = 0;
+  CsvRecord record;
+  while (reader.Next(&record)) {
+    RowErrors errs(file, *columns, record.line);
+    PersonRow row = CheckPersonRow(record, *columns, &first_line, &errs);
+    if (errs.empty() && existing.count(row.id)) {
+      errs.Add("person_id",
+               absl::StrCat(PersonName(org, row.id), " already exists"));
+    }
+    if (errs.empty() && options_.dry_run) {
+      if (!tracks.count(row.profile.track())) {
+        errs.Add("track", absl::StrCat("\"", row.profile.track(),
+                                       "\" is not a track of any loaded "
+                                       "framework (",
+                                       absl::StrJoin(tracks, ", "), ")"));
       }
-      if (!row->profile.target_stage().empty() &&
-          !stages.count(row->profile.target_stage())) {
-        row_errors.Add("target_stage",
-                       absl::StrCat("\"", row->profile.target_stage(),
-                                    "\" is not a stage of any loaded "
-                                    "framework (",
-                                    absl::StrJoin(stages, ", "), ")"));
-      }
-      if (row_errors.empty()) {
-        fine.push_back(row);
-      } else {
-        row_errors.MoveTo(&errors);
+      if (!row.profile.target_stage().empty() &&
+          !stages.count(row.profile.target_stage())) {
+        errs.Add("target_stage",
+                 absl::StrCat("\"", row.profile.target_stage(),
+                              "\" is not a stage of any loaded "
+                              "framework (",
+                              absl::StrJoin(stages, ", "), ")"));
       }
     }
-    *err_ << FormatErrors(errors, 100);
-    *out_ << "dry run: " << fine.size()
-          << " profiles could be created in organizations/" << org << "; "
-          << Count(errors.size(), "error", "errors") << "; nothing written\n";
-    return errors.empty() ? 0 : 1;
+    if (errs.empty()) {
+      ++todo;
+      continue;
+    }
+    bad_lines.insert(record.line);
+    errs.MoveTo(&row_errors);
+    for (LineError& e : row_errors) {
+      ++error_count;
+      if (errors.size() < kKeptErrors) errors.push_back(std::move(e));
+    }
+    row_errors.clear();
   }
-  if (!errors.empty()) {
+  if (!reader.status().ok()) {
+    *err_ << reader.status().message() << "\nvakwijzer: nothing imported\n";
+    return 1;
+  }
+  if (options_.dry_run) {
+    *err_ << FormatErrors(errors, 100);
+    *out_ << "dry run: " << todo
+          << " profiles could be created in organizations/" << org << "; "
+          << Count(error_count, "error", "errors") << "; nothing written\n";
+    return error_count == 0 ? 0 : 1;
+  }
+  if (error_count > 0) {
     *err_ << FormatErrors(errors, 100);
     if (!options_.partial) {
       *err_ << "vakwijzer: nothing imported: "
-            << Count(errors.size(), "error", "errors") << " in " << file
+            << Count(error_count, "error", "errors") << " in " << file
             << " (--partial imports the valid rows)\n";
       return 1;
     }
   }
-  int failed = 0;
-  std::vector<std::pair<std::string, std::string>> made;
-  ProgressBar bar(static_cast<int64_t>(todo.size()), "people",
-                  options_.progress, err_);
-  for (size_t k = 0; k < todo.size(); ++k) {
-    const PersonRow& row = *todo[k];
-    v1::CreateProfileRequest request;
-    request.set_parent(absl::StrCat("organizations/", org));
-    request.set_profile_id(row.id);
-    *request.mutable_profile() = row.profile;
-    v1::Profile created;
-    grpc::Status status =
-        profiles_->CreateProfile(Context().get(), request, &created);
-    if (status.ok()) {
-      made.emplace_back(created.name(), created.etag());
-      bar.Update(static_cast<int64_t>(k + 1));
-      continue;
+
+  // Pass 2.
+  in.clear();
+  in.seekg(0);
+  CsvStreamReader again(&in, file);
+  if (absl::Status s = again.ReadHeader(); !s.ok()) {
+    *err_ << s.message() << "\nvakwijzer: nothing imported\n";
+    return 1;
+  }
+  grpc::ClientContext context;  // no deadline: the stream lasts the import
+  v1::ImportRecordsResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportRecordsRequest>> writer =
+      profiles_->ImportRecords(&context, &response);
+  v1::ImportRecordsRequest batch;
+  batch.set_parent(absl::StrCat("organizations/", org));
+  batch.set_mode(options_.partial ? v1::PER_RECORD : v1::ALL_OR_NOTHING);
+  std::vector<std::vector<int>> sent;  // (batch, record) -> line
+  std::vector<int> in_batch;
+  ProgressBar bar(static_cast<int64_t>(todo), "people", options_.progress,
+                  err_);
+  int64_t done = 0;
+  bool stream_ok = true;
+  auto flush = [&]() {
+    if (batch.records_size() == 0 || !stream_ok) return;
+    stream_ok = writer->Write(batch);
+    done += batch.records_size();
+    sent.push_back(std::move(in_batch));
+    in_batch.clear();
+    batch.clear_records();
+    if (stream_ok) bar.Update(done);
+  };
+  while (stream_ok && again.Next(&record)) {
+    if (bad_lines.count(record.line)) continue;
+    RowErrors errs(file, *columns, record.line);
+    std::map<std::string, int> alone;  // checked in pass 1
+    PersonRow row = CheckPersonRow(record, *columns, &alone, &errs);
+    v1::ImportPersonRecord* p = batch.add_records()->mutable_person();
+    p->set_profile_id(row.id);
+    *p->mutable_profile() = std::move(row.profile);
+    p->set_create_only(true);
+    in_batch.push_back(record.line);
+    if (batch.records_size() >= kImportBatchRecords) flush();
+  }
+  if (!again.status().ok()) {
+    context.TryCancel();
+    writer->Finish().IgnoreError();
+    bar.Finish();
+    *err_ << again.status().message()
+          << "\nvakwijzer: the file changed while it was imported\n";
+    return 1;
+  }
+  flush();
+  if (stream_ok) writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  bar.Finish();
+  // The ids sent in batches before `batch_index`, newest first, for a
+  // rollback.
+  auto written_before = [&](size_t batch_index) {
+    std::set<int> lines;
+    for (size_t b = 0; b < batch_index && b < sent.size(); ++b) {
+      lines.insert(sent[b].begin(), sent[b].end());
     }
-    bar.Clear();
-    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-      *err_ << CellError(
-                   file, row.line, "person_id",
-                   parsed->columns.Index("person_id"),
-                   absl::StrCat(PersonName(org, row.id), " already exists"))
-            << "\n";
-    } else {
-      *err_ << file << ":" << row.line << ": the server rejected "
-            << PersonName(org, row.id) << ": " << Describe(status) << "\n";
+    std::vector<std::pair<int, std::string>> by_line;
+    for (const auto& [id, line] : first_line) {
+      if (lines.count(line)) by_line.emplace_back(line, id);
     }
+    std::sort(by_line.begin(), by_line.end());
+    std::vector<std::pair<std::string, std::string>> made;
+    for (const auto& [line, id] : by_line) {
+      made.emplace_back(PersonName(org, id), "");
+    }
+    return made;
+  };
+  if (!status.ok()) {
+    *err_ << "vakwijzer: importing into organizations/" << org << ": "
+          << Describe(status) << "\n";
     if (!options_.partial) {
-      bar.Finish();
+      // Which batches the server committed is unknown: undo every one.
+      std::vector<std::pair<std::string, std::string>> made =
+          written_before(sent.size());
       if (RollBack(made)) {
         *err_ << "vakwijzer: nothing imported: rolled back the "
               << Count(made.size(), "profile", "profiles")
-              << " created before line " << row.line << "\n";
+              << " sent by this run\n";
       }
-    } else if (!IsDataError(status.error_code())) {
-      bar.Finish();
-      *err_ << "vakwijzer: stopped at line " << row.line << "; the "
-            << Count(made.size(), "profile", "profiles")
-            << " created before it stay\n";
+    } else {
+      *err_ << "vakwijzer: stopped; the profiles created before stay\n";
     }
-    if (!IsDataError(status.error_code())) {
-      return 10 + static_cast<int>(status.error_code());
-    }
-    if (!options_.partial) return 1;
-    ++failed;
+    return IsDataError(status.error_code())
+               ? 1
+               : 10 + static_cast<int>(status.error_code());
   }
-  bar.Finish();
-  *out_ << "created " << Count(made.size(), "profile", "profiles")
+  int first_bad_line = 0;
+  std::map<int, std::string> id_at;
+  if (response.errors_size() > 0) {
+    for (const auto& [id, line] : first_line) id_at[line] = id;
+  }
+  for (const v1::ImportRecordError& e : response.errors()) {
+    int line = 0;
+    std::string id;
+    if (e.batch_index() >= 0 &&
+        e.batch_index() < static_cast<int>(sent.size()) &&
+        e.record_index() >= 0 &&
+        e.record_index() < static_cast<int>(sent[e.batch_index()].size())) {
+      line = sent[e.batch_index()][e.record_index()];
+    }
+    if (auto it = id_at.find(line); it != id_at.end()) id = it->second;
+    if (first_bad_line == 0) first_bad_line = line;
+    if (e.code() == static_cast<int>(grpc::StatusCode::ALREADY_EXISTS)) {
+      *err_ << CellError(file, line, "person_id", columns->Index("person_id"),
+                         absl::StrCat(PersonName(org, id), " already exists"))
+            << "\n";
+    } else {
+      *err_ << file << ":" << line << ": the server rejected "
+            << PersonName(org, id) << ": " << e.field() << ": " << e.reason()
+            << " (" << CodeName(static_cast<grpc::StatusCode>(e.code()))
+            << ")\n";
+    }
+  }
+  if (response.batches_rejected() > 0) {
+    // All or nothing: the rejected batch wrote nothing; the batches before
+    // it are undone here.
+    const int rejected = static_cast<int>(response.batches_written());
+    std::vector<std::pair<std::string, std::string>> made =
+        written_before(rejected);
+    int undone = static_cast<int>(made.size());
+    if (rejected < static_cast<int>(sent.size())) {
+      for (int line : sent[rejected]) {
+        if (line < first_bad_line) ++undone;
+      }
+    }
+    if (RollBack(made)) {
+      *err_ << "vakwijzer: nothing imported: rolled back the "
+            << Count(undone, "profile", "profiles") << " created before line "
+            << first_bad_line << "\n";
+    }
+    return 1;
+  }
+  *out_ << "created " << Count(response.people_created(), "profile", "profiles")
         << " in organizations/" << org;
-  const size_t not_imported = errors.size() + failed;
+  const size_t not_imported = error_count + response.error_count();
   if (not_imported > 0) {
     *out_ << "; " << Count(not_imported, "error", "errors")
           << ", those rows not imported";
@@ -861,133 +1026,333 @@ int ImportExport::ImportPeople(const std::string& org,
 
 int ImportExport::ImportAssessments(const std::string& org,
                                     const std::string& file) {
-  std::string text;
-  if (!ReadInput(file, &text)) return 2;
-  absl::StatusOr<AssessmentsCsv> parsed =
-      ParseAssessmentsCsv(text, file, absl::Now());
-  if (!parsed.ok()) {
-    *err_ << parsed.status().message() << "\nvakwijzer: nothing imported\n";
+  // Pass 1 checks the file row by row and keeps per assessment only a
+  // summary (AssessmentIndex); pass 2 reads it again and sends the
+  // assessments in batches over one ImportRecords stream. Neither holds
+  // more of the file than one batch.
+  const absl::Time now = absl::Now();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    *err_ << "vakwijzer: cannot read " << file << ": " << std::strerror(errno)
+          << "\n";
+    return 2;
+  }
+  CsvStreamReader reader(&in, file);
+  absl::StatusOr<CsvColumns> columns = absl::InvalidArgumentError("");
+  if (absl::Status s = reader.ReadHeader(); !s.ok()) {
+    columns = s;
+  } else {
+    columns = CsvColumns::Map(
+        reader.header(), AssessmentColumns(),
+        {"person_id", "assessment_id", "rater_role", "indicator", "level"},
+        file);
+  }
+  if (!columns.ok()) {
+    *err_ << columns.status().message() << "\nvakwijzer: nothing imported\n";
     return 1;
   }
-  std::vector<LineError> errors = std::move(parsed->errors);
-  // Each person's profile (for framework and track) and each framework,
-  // fetched once.
-  std::map<std::string, v1::Profile> profiles;
-  std::set<std::string> missing;
+
+  // What the rows of one assessment must agree on, as first given.
+  struct Summary {
+    int line = 0;       // first row
+    int last_line = 0;  // last row
+    std::string person_id, assessment_id, time, role, rater;
+    int ratings = 0;
+    bool valid = true;
+  };
+  std::vector<Summary> groups;
+  std::map<std::pair<std::string, std::string>, int> group_of;
+  // Indicators of the assessment whose rows are being read one after the
+  // other (a rating given twice in such a run is caught here; across runs
+  // of an assessment split in the file, by the server).
+  int run = -1;
+  std::map<std::string, int> run_indicators;
+  // Each person's track and framework check (or absence), fetched once.
+  struct PersonInfo {
+    bool exists = false;
+    std::string track;
+    const FrameworkCheck* check = nullptr;
+  };
+  std::map<std::string, PersonInfo> people;
   std::map<std::string, FrameworkCheck> checks;
-  for (AssessmentGroup& group : parsed->groups) {
-    const std::string& person = group.person_id;
-    if (missing.count(person)) {
-      group.valid = false;
-      continue;
+  // At most kKeptErrors are kept (the first by line); the rest counted.
+  constexpr size_t kKeptErrors = 1000;
+  std::vector<LineError> errors;
+  size_t error_count = 0;
+  auto keep = [&](std::vector<LineError>* more) {
+    for (LineError& e : *more) {
+      ++error_count;
+      if (errors.size() < kKeptErrors) errors.push_back(std::move(e));
     }
-    auto found = profiles.find(person);
-    if (found == profiles.end()) {
+    more->clear();
+  };
+  std::vector<LineError> row_errors;
+  CsvRecord record;
+  while (reader.Next(&record)) {
+    RowErrors errs(file, *columns, record.line);
+    AssessmentCells c = CheckAssessmentCells(record, *columns, now, &errs);
+    if (!IdProblem(c.person).empty() || !IdProblem(c.id).empty()) {
+      errs.MoveTo(&row_errors);
+      keep(&row_errors);
+      continue;  // belongs to no assessment
+    }
+    auto [it, added] = group_of.emplace(std::make_pair(c.person, c.id),
+                                        static_cast<int>(groups.size()));
+    if (added) {
+      Summary g;
+      g.line = record.line;
+      g.person_id = c.person;
+      g.assessment_id = c.id;
+      g.time = c.time_text;
+      g.role = c.role_text;
+      g.rater = c.rater;
+      groups.push_back(std::move(g));
+    }
+    const int gi = it->second;
+    Summary& group = groups[gi];
+    group.last_line = record.line;
+    auto agree = [&](absl::string_view column, const std::string& value,
+                     const std::string& first_value) {
+      if (value == first_value) return;
+      errs.Add(column, absl::StrCat("\"", value, "\" differs from \"",
+                                    first_value, "\" on line ", group.line,
+                                    ", the first row of assessment ", c.id,
+                                    " of ", c.person));
+    };
+    agree("assess_time", c.time_text, group.time);
+    agree("rater_role", c.role_text, group.role);
+    agree("rater", c.rater, group.rater);
+    if (run != gi) {
+      run = gi;
+      run_indicators.clear();
+    }
+    if (!c.indicator.empty()) {
+      auto [at, fresh] = run_indicators.emplace(c.indicator, record.line);
+      if (!fresh) {
+        errs.Add("indicator",
+                 absl::StrCat("\"", c.indicator,
+                              "\" is rated twice in assessment ", c.id, " of ",
+                              c.person, ", also on line ", at->second));
+      }
+    }
+    // The person's profile and framework, the first time they appear.
+    auto [pit, first_time] = people.try_emplace(c.person);
+    PersonInfo& info = pit->second;
+    if (first_time) {
       v1::GetProfileRequest request;
-      request.set_name(PersonName(org, person));
+      request.set_name(PersonName(org, c.person));
       v1::Profile profile;
       grpc::Status s =
           profiles_->GetProfile(Context().get(), request, &profile);
       if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-        errors.push_back(
-            {group.line, CellError(file, group.line, "person_id",
-                                   parsed->columns.Index("person_id"),
-                                   absl::StrCat("no profile ", request.name(),
-                                                "; import the people first"))});
-        missing.insert(person);
-        group.valid = false;
-        continue;
-      }
-      if (!s.ok())
+        info.exists = false;
+      } else if (!s.ok()) {
         return CallFailed(s, absl::StrCat("reading ", request.name()));
-      found = profiles.emplace(person, std::move(profile)).first;
-    }
-    const v1::Profile& profile = found->second;
-    auto check = checks.find(profile.framework());
-    if (check == checks.end()) {
-      v1::GetFrameworkRequest request;
-      request.set_name(profile.framework());
-      v1::Framework framework;
-      grpc::Status s =
-          frameworks_->GetFramework(Context().get(), request, &framework);
-      if (!s.ok()) {
-        return CallFailed(s, absl::StrCat("reading ", profile.framework()));
+      } else {
+        info.exists = true;
+        info.track = profile.track();
+        auto check = checks.find(profile.framework());
+        if (check == checks.end()) {
+          v1::GetFrameworkRequest fw_request;
+          fw_request.set_name(profile.framework());
+          v1::Framework framework;
+          grpc::Status f = frameworks_->GetFramework(Context().get(),
+                                                     fw_request, &framework);
+          if (!f.ok()) {
+            return CallFailed(f, absl::StrCat("reading ", profile.framework()));
+          }
+          check = checks.emplace(profile.framework(), FrameworkCheck(framework))
+                      .first;
+        }
+        info.check = &check->second;
       }
-      check =
-          checks.emplace(profile.framework(), FrameworkCheck(framework)).first;
     }
-    if (!check->second.CheckRatings(group, profile.track(), parsed->columns,
-                                    file, &errors)) {
+    if (!info.exists) {
+      if (added) {
+        errs.Add("person_id",
+                 absl::StrCat("no profile ", PersonName(org, c.person),
+                              "; import the people first"));
+      }
       group.valid = false;
     }
+    errs.MoveTo(&row_errors);
+    if (info.exists && row_errors.empty()) {
+      v1::Rating rating;
+      rating.set_indicator(c.indicator);
+      rating.set_level(c.level);
+      info.check->CheckRating(rating, record.line, info.track, c.person,
+                              *columns, file, &row_errors);
+    }
+    if (!row_errors.empty()) group.valid = false;
+    ++group.ratings;
+    keep(&row_errors);
   }
-  std::vector<const AssessmentGroup*> todo;
-  int ratings = 0;
-  std::set<std::string> people;
-  for (const AssessmentGroup& group : parsed->groups) {
-    if (!group.valid) continue;
-    todo.push_back(&group);
-    ratings += group.assessment.ratings_size();
-    people.insert(group.person_id);
+  if (!reader.status().ok()) {
+    *err_ << reader.status().message() << "\nvakwijzer: nothing imported\n";
+    return 1;
   }
-  if (!errors.empty()) {
+
+  size_t todo = 0;
+  int64_t ratings = 0;
+  std::set<std::string> people_todo;
+  for (const Summary& g : groups) {
+    if (!g.valid) continue;
+    ++todo;
+    ratings += g.ratings;
+    people_todo.insert(g.person_id);
+  }
+  if (error_count > 0) {
     *err_ << FormatErrors(errors, 100);
+    if (error_count > errors.size() && errors.size() >= 100) {
+      // FormatErrors counted only the kept ones.
+      *err_ << "(" << error_count << " errors in all)\n";
+    }
     if (!options_.partial && !options_.dry_run) {
       *err_ << "vakwijzer: nothing imported: "
-            << Count(errors.size(), "error", "errors") << " in " << file
+            << Count(error_count, "error", "errors") << " in " << file
             << " (--partial imports the valid assessments)\n";
       return 1;
     }
   }
   if (options_.dry_run) {
-    *out_ << "dry run: " << todo.size() << " of "
-          << Count(parsed->groups.size(), "assessment", "assessments") << " ("
-          << Count(ratings, "rating", "ratings") << ") of " << people.size()
-          << " people could be recorded in organizations/" << org
-          << "; nothing written\n";
-    return errors.empty() ? 0 : 1;
+    *out_ << "dry run: " << todo << " of "
+          << Count(groups.size(), "assessment", "assessments") << " ("
+          << Count(ratings, "rating", "ratings") << ") of "
+          << people_todo.size() << " people could be recorded in organizations/"
+          << org << "; nothing written\n";
+    return error_count == 0 ? 0 : 1;
   }
-  int recorded = 0, already = 0, failed = 0;
-  ProgressBar bar(static_cast<int64_t>(todo.size()), "assessments",
-                  options_.progress, err_);
-  for (size_t k = 0; k < todo.size(); ++k) {
-    const AssessmentGroup& group = *todo[k];
-    v1::RecordAssessmentRequest request;
-    request.set_parent(PersonName(org, group.person_id));
-    request.set_assessment_id(group.assessment_id);
-    *request.mutable_assessment() = group.assessment;
-    v1::Assessment out;
-    grpc::Status status =
-        profiles_->RecordAssessment(Context().get(), request, &out);
-    if (status.ok()) {
-      ++recorded;
-    } else if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-      ++already;
-    } else {
-      bar.Clear();
-      *err_ << file << ":" << group.line << ": the server rejected assessment "
-            << group.assessment_id << " of " << request.parent() << ": "
-            << Describe(status) << "\n";
-      if (!IsDataError(status.error_code()) || !options_.partial) {
-        bar.Finish();
-        *err_ << "vakwijzer: stopped at line " << group.line << "; "
-              << Count(recorded, "assessment", "assessments")
-              << " recorded before it stay (assessments cannot "
-                 "be deleted); run the import again once fixed: what is "
-                 "there is skipped\n";
-        return IsDataError(status.error_code())
-                   ? 1
-                   : 10 + static_cast<int>(status.error_code());
+
+  // Pass 2: the valid assessments, assembled from their rows, in batches.
+  in.clear();
+  in.seekg(0);
+  CsvStreamReader again(&in, file);
+  if (absl::Status s = again.ReadHeader(); !s.ok()) {
+    *err_ << s.message() << "\nvakwijzer: nothing imported\n";
+    return 1;
+  }
+  grpc::ClientContext context;  // no deadline: the stream lasts the import
+  v1::ImportRecordsResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportRecordsRequest>> writer =
+      profiles_->ImportRecords(&context, &response);
+  v1::ImportRecordsRequest batch;
+  batch.set_parent(absl::StrCat("organizations/", org));
+  batch.set_mode(options_.partial ? v1::PER_RECORD : v1::ALL_OR_NOTHING);
+  size_t batch_bytes = 0;
+  // The assessment behind each record sent: (batch, record) -> group.
+  std::vector<std::vector<int>> sent;
+  std::vector<int> in_batch;
+  // Assessments whose rows are not all read yet (one, when the file keeps
+  // each assessment's rows together).
+  std::map<int, v1::ImportAssessmentRecord> open;
+  ProgressBar bar(static_cast<int64_t>(todo), "assessments", options_.progress,
+                  err_);
+  int64_t done = 0;
+  bool stream_ok = true;
+  auto flush = [&]() {
+    if (batch.records_size() == 0 || !stream_ok) return;
+    stream_ok = writer->Write(batch);
+    done += batch.records_size();
+    sent.push_back(std::move(in_batch));
+    in_batch.clear();
+    batch.clear_records();
+    batch_bytes = 0;
+    if (stream_ok) bar.Update(done);
+  };
+  while (stream_ok && again.Next(&record)) {
+    auto cell = [&](absl::string_view column) {
+      return std::string(TrimBlanks(columns->Get(record, column)));
+    };
+    auto it = group_of.find({cell("person_id"), cell("assessment_id")});
+    if (it == group_of.end() || !groups[it->second].valid) continue;
+    const int gi = it->second;
+    const Summary& g = groups[gi];
+    auto [oit, fresh] = open.try_emplace(gi);
+    v1::ImportAssessmentRecord& a = oit->second;
+    if (fresh) {
+      a.set_person_id(g.person_id);
+      a.set_assessment_id(g.assessment_id);
+      v1::RaterRole role = v1::RATER_ROLE_UNSPECIFIED;
+      ParseRaterRole(g.role, &role);
+      a.mutable_assessment()->set_rater_role(role);
+      a.mutable_assessment()->set_rater(g.rater);
+      if (!g.time.empty()) {
+        google::protobuf::util::TimeUtil::FromString(
+            g.time, a.mutable_assessment()->mutable_assess_time());
       }
-      ++failed;
     }
-    bar.Update(static_cast<int64_t>(k + 1));
+    v1::Rating* r = a.mutable_assessment()->add_ratings();
+    r->set_indicator(cell("indicator"));
+    int level = 0;
+    (void)absl::SimpleAtoi(cell("level"), &level);
+    r->set_level(level);
+    r->set_evidence(columns->Get(record, "evidence"));
+    if (record.line != g.last_line) continue;
+    batch_bytes += a.ByteSizeLong();
+    *batch.add_records()->mutable_assessment() = std::move(a);
+    open.erase(oit);
+    in_batch.push_back(gi);
+    if (batch.records_size() >= kImportBatchRecords ||
+        batch_bytes >= kImportBatchBytes) {
+      flush();
+    }
   }
+  if (!again.status().ok()) {
+    // The file changed between the passes.
+    context.TryCancel();
+    writer->Finish().IgnoreError();
+    bar.Finish();
+    *err_ << again.status().message()
+          << "\nvakwijzer: the file changed while it was imported; "
+             "the batches sent before stay (run the import again: what is "
+             "there is skipped)\n";
+    return 1;
+  }
+  flush();
+  if (stream_ok) writer->WritesDone();
+  grpc::Status status = writer->Finish();
   bar.Finish();
-  *out_ << "recorded " << Count(recorded, "assessment", "assessments")
+  if (!status.ok()) {
+    *err_ << "vakwijzer: importing into organizations/" << org << ": "
+          << Describe(status) << "\n";
+    *err_ << "vakwijzer: stopped; the batches written before stay "
+             "(assessments cannot be deleted); run the import again once "
+             "fixed: what is there is skipped\n";
+    return IsDataError(status.error_code())
+               ? 1
+               : 10 + static_cast<int>(status.error_code());
+  }
+  for (const v1::ImportRecordError& e : response.errors()) {
+    int line = 0;
+    std::string what = "an assessment";
+    if (e.batch_index() >= 0 &&
+        e.batch_index() < static_cast<int>(sent.size()) &&
+        e.record_index() >= 0 &&
+        e.record_index() < static_cast<int>(sent[e.batch_index()].size())) {
+      const Summary& g = groups[sent[e.batch_index()][e.record_index()]];
+      line = g.line;
+      what = absl::StrCat("assessment ", g.assessment_id, " of ",
+                          PersonName(org, g.person_id));
+    }
+    *err_ << file << ":" << line << ": the server rejected " << what << ": "
+          << e.field() << ": " << e.reason() << " ("
+          << CodeName(static_cast<grpc::StatusCode>(e.code())) << ")\n";
+  }
+  if (response.batches_rejected() > 0) {
+    *err_ << "vakwijzer: stopped at that batch; "
+          << Count(response.assessments_recorded(), "assessment", "assessments")
+          << " recorded before it stay (assessments cannot be deleted); run "
+             "the import again once fixed: what is there is skipped\n";
+    return 1;
+  }
+  *out_ << "recorded "
+        << Count(response.assessments_recorded(), "assessment", "assessments")
         << " in organizations/" << org;
-  if (already > 0) *out_ << "; " << already << " already imported (skipped)";
-  const size_t not_imported = errors.size() + failed;
+  if (response.assessments_skipped() > 0) {
+    *out_ << "; " << response.assessments_skipped()
+          << " already imported (skipped)";
+  }
+  const size_t not_imported = error_count + response.error_count();
   if (not_imported > 0) {
     *out_ << "; " << Count(not_imported, "error", "errors")
           << ", those assessments not imported";

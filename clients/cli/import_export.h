@@ -95,6 +95,11 @@ class FrameworkCheck {
   bool CheckRatings(const AssessmentGroup& group, absl::string_view track,
                     const CsvColumns& columns, absl::string_view file,
                     std::vector<LineError>* errors) const;
+  // The same for one rating, on `line`, of person `person_id`.
+  bool CheckRating(const vakwijzer::v1::Rating& rating, int line,
+                   absl::string_view track, absl::string_view person_id,
+                   const CsvColumns& columns, absl::string_view file,
+                   std::vector<LineError>* errors) const;
 
  private:
   std::string name_;
@@ -157,11 +162,17 @@ class ImportExport {
   ImportExport(std::shared_ptr<grpc::Channel> channel, CommandOptions options,
                std::ostream* out, std::ostream* err);
 
-  // People from CSV; all or nothing unless partial: created profiles are
-  // deleted again when the server rejects one.
+  // People from CSV, read twice as a stream (check, then send in batches
+  // over one ProfileService.ImportRecords stream), so memory does not grow
+  // with the rows' content (only an id and line per person are kept). All
+  // or nothing unless partial: when the server rejects one, its batch is
+  // not written and profiles of earlier batches are deleted again.
   int ImportPeople(const std::string& org, const std::string& file);
-  // Assessments from CSV, checked against each person's framework before
-  // anything is written; assessment ids make a re-run skip what is there.
+  // Assessments from CSV, likewise in two passes: every row is checked
+  // against each person's framework before anything is written (keeping a
+  // small summary per assessment, not its ratings), then the assessments
+  // go in batches over one ImportRecords stream; assessment ids make a
+  // re-run skip what is there.
   int ImportAssessments(const std::string& org, const std::string& file);
   // An ImportBundle in JSON: people with their assessments; all or nothing
   // unless partial (then per person).

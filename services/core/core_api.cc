@@ -230,6 +230,63 @@ absl::StatusOr<v1::PersonDataExport> CoreApi::ExportPersonData(
   return AuditedRead(call, target, std::move(result));
 }
 
+absl::StatusOr<v1::ImportRecordsResponse> CoreApi::ImportRecords(
+    const Call& call,
+    const std::function<bool(v1::ImportRecordsRequest*)>& next) {
+  v1::ImportRecordsResponse response;
+  v1::ImportRecordsRequest batch;
+  std::string parent;
+  Target target;
+  for (int index = 0;; ++index) {
+    // A stream cut by the client ends reads too: either way the batches
+    // before stay and nothing of a later one is written.
+    const bool more = !(index > 0 && call.cancelled()) && next(&batch);
+    if (index > 0 && call.cancelled()) {
+      absl::Status cancelled = absl::CancelledError(
+          absl::StrCat("the import was cancelled after ", index,
+                       " batches; those batches stay written"));
+      Log(call, target, cancelled).IgnoreError();
+      return cancelled;
+    }
+    if (!more) break;
+    if (index == 0) {
+      ASSIGN_OR_RETURN(target, OrgTarget(batch.parent(), "parent"));
+      RETURN_IF_ERROR(Admit(call, target, Permission::kManage));
+      parent = batch.parent();
+    } else if (batch.parent() != parent) {
+      absl::Status mixed = absl::InvalidArgumentError(
+          absl::StrCat("parent: \"", batch.parent(), "\" in batch ", index,
+                       ", but the stream began with \"", parent,
+                       "\"; one stream imports into one organisation"));
+      Log(call, target, mixed).IgnoreError();
+      return mixed;
+    }
+    const int64_t errors_before = response.error_count();
+    const v1::ImportMode mode = batch.mode();
+    absl::Status status = profiles_->ImportBatch(
+        target.org, &batch, index,
+        [&](const PersonName& person) {
+          return Event(call, Target{person.org, person.Format(), person.person},
+                       absl::OkStatus());
+        },
+        &response);
+    if (!status.ok()) {
+      Log(call, target, status).IgnoreError();
+      return status;
+    }
+    if (response.error_count() > errors_before) {
+      absl::Status rejected = absl::InvalidArgumentError(
+          absl::StrCat(response.error_count() - errors_before,
+                       " records of batch ", index, " rejected"));
+      Log(call, target, rejected).IgnoreError();
+      // An all-or-nothing batch that failed ends the import: the batches
+      // before stay, nothing after it is read.
+      if (mode == v1::ALL_OR_NOTHING) break;
+    }
+  }
+  return response;
+}
+
 // ---- Catalogue: not personal data, so authorised but not audited ----
 
 #define VW_CATALOG_CALL(Method, Request, field, permission)            \

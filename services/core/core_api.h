@@ -80,6 +80,18 @@ class CoreApi {
   // The profile, every assessment and every audit event about the person.
   absl::StatusOr<v1::PersonDataExport> ExportPersonData(
       const Call& call, const v1::ExportPersonDataRequest& request);
+  // Bulk import: `next` fills the next batch and returns false at the end
+  // of the stream. Needs kManage (admin) in the first batch's parent, which
+  // every batch must repeat. Each batch is written (or rejected) before the
+  // next is read, with one audit event per person written; a batch with
+  // rejected records also leaves one event for the organisation (outcome
+  // INVALID_ARGUMENT). A rejected ALL_OR_NOTHING batch ends the import: the
+  // answer is OK with its errors, and later batches are not read. Between
+  // batches a cancelled call stops with CANCELLED; the batches before stay.
+  // A stream without batches is OK and does nothing.
+  absl::StatusOr<v1::ImportRecordsResponse> ImportRecords(
+      const Call& call,
+      const std::function<bool(v1::ImportRecordsRequest*)>& next);
 
   absl::StatusOr<v1::TrainingModule> CreateModule(
       const Call& call, const v1::CreateModuleRequest& request);

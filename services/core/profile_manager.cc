@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -68,6 +69,56 @@ absl::Status CheckEtag(absl::string_view given,
   }
   return absl::OkStatus();
 }
+
+// Adds the error of record `index` to `response`: the managers' messages
+// are "field: reason", and the field becomes a path within the record
+// ("assessment" + ".assessment.ratings[0].level").
+void AddImportError(int batch, int index, absl::string_view prefix,
+                    const absl::Status& status, int max_errors,
+                    v1::ImportRecordsResponse* response) {
+  response->set_error_count(response->error_count() + 1);
+  if (response->errors_size() >= max_errors) {
+    response->set_errors_truncated(true);
+    return;
+  }
+  v1::ImportRecordError* e = response->add_errors();
+  e->set_batch_index(batch);
+  e->set_record_index(index);
+  e->set_code(static_cast<int>(status.code()));
+  absl::string_view reason = status.message();
+  const size_t colon = reason.find(": ");
+  std::string field(prefix);
+  if (colon != absl::string_view::npos &&
+      reason.substr(0, colon).find(' ') == absl::string_view::npos) {
+    absl::StrAppend(&field, ".", reason.substr(0, colon));
+    reason.remove_prefix(colon + 2);
+  }
+  e->set_field(std::move(field));
+  e->set_reason(std::string(reason));
+}
+
+// Holds several of the per-person locks, taken in address order so that
+// two batches never wait for each other.
+class MultiLock {
+ public:
+  explicit MultiLock(std::vector<absl::Mutex*> mutexes)
+      : mutexes_(std::move(mutexes)) {
+    std::sort(mutexes_.begin(), mutexes_.end());
+    mutexes_.erase(std::unique(mutexes_.begin(), mutexes_.end()),
+                   mutexes_.end());
+    for (absl::Mutex* mu : mutexes_) mu->Lock();
+  }
+  ~MultiLock() {
+    for (auto it = mutexes_.rbegin(); it != mutexes_.rend(); ++it) {
+      (*it)->Unlock();
+    }
+  }
+  MultiLock(const MultiLock&) = delete;
+  MultiLock& operator=(const MultiLock&) = delete;
+
+ private:
+  std::vector<absl::Mutex*> mutexes_;
+};
 
 }  // namespace
 
@@ -290,50 +341,47 @@ absl::StatusOr<std::vector<v1::Assessment>> ProfileManager::LoadAssessments(
   return out;
 }
 
-absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
-    const v1::RecordAssessmentRequest& request, const v1::AuditEvent* audit) {
-  ASSIGN_OR_RETURN(PersonName name,
-                   ParsePersonName(request.parent(), "parent"));
-  if (!request.assessment_id().empty()) {
-    RETURN_IF_ERROR(ValidateId(request.assessment_id(), "assessment_id"));
-  }
-  v1::Assessment a = request.assessment();
-  a.clear_name();
-  a.clear_create_time();
-  if (!v1::RaterRole_IsValid(a.rater_role()) ||
-      a.rater_role() == v1::RATER_ROLE_UNSPECIFIED) {
+absl::Status ProfileManager::PrepareAssessment(const PersonName& name,
+                                               absl::Time now,
+                                               v1::Assessment* a) const {
+  a->clear_name();
+  a->clear_create_time();
+  if (!v1::RaterRole_IsValid(a->rater_role()) ||
+      a->rater_role() == v1::RATER_ROLE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         "assessment.rater_role: must be SELF, PEER, MANAGER or ASSESSOR");
   }
-  if (a.rater().empty() && a.rater_role() == v1::SELF) {
-    a.set_rater(name.person);
+  if (a->rater().empty() && a->rater_role() == v1::SELF) {
+    a->set_rater(name.person);
   }
-  RETURN_IF_ERROR(ValidateId(a.rater(), "assessment.rater"));
-  const absl::Time now = clock_();
-  if (a.has_assess_time()) {
-    if (!IsValidTimestamp(a.assess_time())) {
+  RETURN_IF_ERROR(ValidateId(a->rater(), "assessment.rater"));
+  if (a->has_assess_time()) {
+    if (!IsValidTimestamp(a->assess_time())) {
       return absl::InvalidArgumentError(
           "assessment.assess_time: not a valid timestamp");
     }
-    absl::Time t = FromProto(a.assess_time());
+    absl::Time t = FromProto(a->assess_time());
     if (t > now + options_.max_clock_skew) {
       return absl::InvalidArgumentError(
           absl::StrCat("assessment.assess_time: ", absl::FormatTime(t),
                        " lies in the future"));
     }
-    if (t > now) *a.mutable_assess_time() = ToProto(now);
+    if (t > now) *a->mutable_assess_time() = ToProto(now);
   } else {
-    *a.mutable_assess_time() = ToProto(now);
+    *a->mutable_assess_time() = ToProto(now);
   }
-  *a.mutable_create_time() = ToProto(now);
+  *a->mutable_create_time() = ToProto(now);
+  return absl::OkStatus();
+}
 
-  absl::MutexLock lock(&LockFor(name));
-  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
-  const v1::Profile& profile = record.profile();
-  if (a.framework().empty()) a.set_framework(profile.framework());
-  if (a.framework() != profile.framework()) {
+absl::StatusOr<const framework::FrameworkIndex*>
+ProfileManager::CheckAgainstProfile(const PersonName& name,
+                                    const v1::Profile& profile,
+                                    v1::Assessment* a) const {
+  if (a->framework().empty()) a->set_framework(profile.framework());
+  if (a->framework() != profile.framework()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.framework: \"", a.framework(), "\"; ", name.Format(),
+        "assessment.framework: \"", a->framework(), "\"; ", name.Format(),
         " is assessed against ", profile.framework()));
   }
   ASSIGN_OR_RETURN(std::string framework_id,
@@ -343,28 +391,28 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
     return absl::FailedPreconditionError(absl::StrCat(
         "the profile's framework ", profile.framework(), " is not loaded"));
   }
-  if (a.framework_version().empty()) {
-    a.set_framework_version(fw->proto().version());
+  if (a->framework_version().empty()) {
+    a->set_framework_version(fw->proto().version());
   }
-  if (a.framework_version() != fw->proto().version()) {
+  if (a->framework_version() != fw->proto().version()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.framework_version: \"", a.framework_version(),
+        "assessment.framework_version: \"", a->framework_version(),
         "\"; the server has version \"", fw->proto().version(), "\""));
   }
-  if (a.ratings().empty()) {
+  if (a->ratings().empty()) {
     return absl::InvalidArgumentError(
         "assessment.ratings: at least one rating is required");
   }
   const int track_size =
       static_cast<int>(fw->IndicatorsOfTrack(profile.track()).size());
-  if (a.ratings_size() > track_size) {
+  if (a->ratings_size() > track_size) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.ratings: ", a.ratings_size(), " ratings, but track ",
+        "assessment.ratings: ", a->ratings_size(), " ratings, but track ",
         profile.track(), " has only ", track_size, " indicators"));
   }
-  std::set<std::string> seen;
-  for (int i = 0; i < a.ratings_size(); ++i) {
-    const v1::Rating& r = a.ratings(i);
+  std::vector<char> seen;  // by indicator ordinal
+  for (int i = 0; i < a->ratings_size(); ++i) {
+    const v1::Rating& r = a->ratings(i);
     std::string field = absl::StrCat("assessment.ratings[", i, "]");
     const framework::IndicatorRef* ref = fw->FindIndicator(r.indicator());
     if (ref == nullptr) {
@@ -378,10 +426,13 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
           ref->indicator->track(), ", but ", name.Format(), " is on track ",
           profile.track()));
     }
-    if (!seen.insert(r.indicator()).second) {
+    const size_t ordinal = static_cast<size_t>(ref->ordinal);
+    if (ordinal >= seen.size()) seen.resize(ordinal + 1, 0);
+    if (seen[ordinal]) {
       return absl::InvalidArgumentError(absl::StrCat(
           field, ".indicator: \"", r.indicator(), "\" is rated twice"));
     }
+    seen[ordinal] = 1;
     if (r.level() < fw->min_level() || r.level() > fw->max_level()) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".level: ", r.level(), " is outside the scale ",
@@ -391,6 +442,49 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
                               options_.max_evidence_length, false,
                               /*multiline=*/true));
   }
+  return fw;
+}
+
+void ProfileManager::DeriveLevels(const framework::FrameworkIndex* fw,
+                                  const std::vector<v1::Assessment>& history,
+                                  storage::StoredProfile* record) const {
+  AggregationOptions derive = options_.aggregation;
+  derive.as_of = absl::InfiniteFuture();
+  std::map<std::string, v1::IndicatorLevel> levels =
+      AggregateLevels(history, derive);
+  // Framework order, as records.proto promises; indicators the framework
+  // lacks (the profile changed framework) last, by id (the map's order, kept
+  // by the stable sort). Each indicator is looked up once.
+  std::vector<std::pair<int, v1::IndicatorLevel*>> order;
+  order.reserve(levels.size());
+  for (auto& [indicator, level] : levels) {
+    const framework::IndicatorRef* ref = fw->FindIndicator(indicator);
+    order.emplace_back(ref ? ref->ordinal : INT_MAX, &level);
+  }
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  record->clear_levels();
+  record->mutable_levels()->Reserve(static_cast<int>(order.size()));
+  for (auto& [ordinal, level] : order) {
+    *record->add_levels() = std::move(*level);
+  }
+}
+
+absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
+    const v1::RecordAssessmentRequest& request, const v1::AuditEvent* audit) {
+  ASSIGN_OR_RETURN(PersonName name,
+                   ParsePersonName(request.parent(), "parent"));
+  if (!request.assessment_id().empty()) {
+    RETURN_IF_ERROR(ValidateId(request.assessment_id(), "assessment_id"));
+  }
+  v1::Assessment a = request.assessment();
+  RETURN_IF_ERROR(PrepareAssessment(name, clock_(), &a));
+
+  absl::MutexLock lock(&LockFor(name));
+  ASSIGN_OR_RETURN(storage::StoredProfile record, store_->GetProfile(name));
+  ASSIGN_OR_RETURN(const framework::FrameworkIndex* fw,
+                   CheckAgainstProfile(name, record.profile(), &a));
 
   std::string id = request.assessment_id();
   if (!id.empty()) {
@@ -414,27 +508,243 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
 
   ASSIGN_OR_RETURN(std::vector<v1::Assessment> history, LoadAssessments(name));
   history.push_back(a);
-  AggregationOptions derive = options_.aggregation;
-  derive.as_of = absl::InfiniteFuture();
-  record.clear_levels();
-  for (auto& [indicator, level] : AggregateLevels(history, derive)) {
-    *record.add_levels() = std::move(level);
-  }
-  // Framework order, as records.proto promises; indicators the framework
-  // lacks (the profile changed framework) last, by id.
-  auto ordinal = [fw](const v1::IndicatorLevel& l) {
-    const framework::IndicatorRef* ref = fw->FindIndicator(l.indicator());
-    return std::make_pair(ref ? ref->ordinal : INT_MAX, l.indicator());
-  };
-  std::sort(record.mutable_levels()->begin(), record.mutable_levels()->end(),
-            [&](const v1::IndicatorLevel& a, const v1::IndicatorLevel& b) {
-              return ordinal(a) < ordinal(b);
-            });
+  DeriveLevels(fw, history, &record);
   record.mutable_profile()->set_assessment_count(
       record.profile().assessment_count() + 1);
   RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return a;
+}
+
+absl::Status ProfileManager::ImportBatch(
+    absl::string_view org, v1::ImportRecordsRequest* batch, int batch_index,
+    const std::function<v1::AuditEvent(const PersonName&)>& audit,
+    v1::ImportRecordsResponse* response) {
+  if (batch->records_size() > options_.max_import_batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "records: ", batch->records_size(), " records in batch ", batch_index,
+        "; at most ", options_.max_import_batch, " per batch"));
+  }
+  if (!v1::ImportMode_IsValid(batch->mode())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("mode: unknown import mode ", batch->mode()));
+  }
+  const bool all_or_nothing = batch->mode() == v1::ALL_OR_NOTHING;
+
+  // Every person the batch names, locked for the whole batch.
+  std::vector<absl::Mutex*> mutexes;
+  for (const v1::ImportRecord& r : batch->records()) {
+    const std::string& id =
+        r.has_person() ? r.person().profile_id() : r.assessment().person_id();
+    mutexes.push_back(&LockFor(PersonName{std::string(org), id}));
+  }
+  MultiLock lock(std::move(mutexes));
+
+  // The people as the batch leaves them.
+  struct Working {
+    PersonName name;
+    bool in_store = false;  // had a profile before the batch
+    bool exists = false;    // has one now
+    bool touched = false;   // to be written
+    storage::StoredProfile record;
+    std::vector<std::pair<std::string, v1::Assessment>> added;
+    std::set<std::string> added_ids;
+  };
+  std::map<std::string, Working> people;
+  auto load = [&](const std::string& id) -> absl::StatusOr<Working*> {
+    auto [it, fresh] = people.try_emplace(id);
+    Working& w = it->second;
+    if (fresh) {
+      w.name = PersonName{std::string(org), id};
+      absl::StatusOr<storage::StoredProfile> got = store_->GetProfile(w.name);
+      if (got.ok()) {
+        w.record = *std::move(got);
+        w.in_store = w.exists = true;
+      } else if (!absl::IsNotFound(got.status())) {
+        people.erase(it);
+        return got.status();
+      }
+    }
+    return &w;
+  };
+
+  const absl::Time now = clock_();
+  int64_t created = 0, updated = 0, recorded = 0, skipped = 0;
+  int errors = 0;
+  auto fail = [&](int index, absl::string_view prefix,
+                  const absl::Status& status) {
+    ++errors;
+    AddImportError(batch_index, index, prefix, status,
+                   options_.max_import_errors, response);
+  };
+
+  for (int i = 0; i < batch->records_size(); ++i) {
+    const v1::ImportRecord& r = batch->records(i);
+    if (r.has_person()) {
+      const v1::ImportPersonRecord& in = r.person();
+      if (absl::Status s = ValidateId(in.profile_id(), "profile_id"); !s.ok()) {
+        fail(i, "person", s);
+        continue;
+      }
+      ASSIGN_OR_RETURN(Working * w, load(in.profile_id()));
+      if (w->exists && in.create_only()) {
+        fail(i, "person",
+             absl::AlreadyExistsError(absl::StrCat(
+                 "profile_id: ", w->name.Format(), " already exists")));
+        continue;
+      }
+      storage::StoredProfile candidate;
+      v1::Profile given = in.profile();
+      given.clear_name();
+      given.clear_create_time();
+      given.clear_update_time();
+      given.clear_etag();
+      given.clear_assessment_count();
+      if (w->exists) {
+        candidate = w->record;
+        v1::Profile merged = candidate.profile();
+        google::protobuf::FieldMask mask;
+        for (const std::string& field : MutableFields()) mask.add_paths(field);
+        FieldMaskUtil::MergeOptions merge;
+        merge.set_replace_message_fields(true);
+        merge.set_replace_repeated_fields(true);
+        FieldMaskUtil::MergeMessageTo(given, mask, merge, &merged);
+        if (absl::Status s = NormalizeProfile(&merged); !s.ok()) {
+          fail(i, "person", s);
+          continue;
+        }
+        *merged.mutable_update_time() = ToProto(now);
+        *candidate.mutable_profile() = std::move(merged);
+        candidate.set_revision(candidate.revision() + 1);
+      } else {
+        if (absl::Status s = NormalizeProfile(&given); !s.ok()) {
+          fail(i, "person", s);
+          continue;
+        }
+        given.set_name(w->name.Format());
+        *given.mutable_create_time() = ToProto(now);
+        *given.mutable_update_time() = given.create_time();
+        *candidate.mutable_profile() = std::move(given);
+        candidate.set_revision(1);
+        candidate.set_next_assessment_seq(1);
+      }
+      (w->exists ? updated : created) += 1;
+      w->record = std::move(candidate);
+      w->exists = w->touched = true;
+    } else if (r.has_assessment()) {
+      const v1::ImportAssessmentRecord& in = r.assessment();
+      if (absl::Status s = ValidateId(in.person_id(), "person_id"); !s.ok()) {
+        fail(i, "assessment", s);
+        continue;
+      }
+      absl::Status id_ok =
+          in.assessment_id().empty()
+              ? absl::InvalidArgumentError(
+                    "assessment_id: is required (it makes a re-import "
+                    "idempotent)")
+              : ValidateId(in.assessment_id(), "assessment_id");
+      if (!id_ok.ok()) {
+        fail(i, "assessment", id_ok);
+        continue;
+      }
+      const PersonName name{std::string(org), in.person_id()};
+      // Taken from the batch (each record is read once).
+      v1::Assessment a = std::move(*batch->mutable_records(i)
+                                        ->mutable_assessment()
+                                        ->mutable_assessment());
+      if (absl::Status s = PrepareAssessment(name, now, &a); !s.ok()) {
+        fail(i, "assessment", s);
+        continue;
+      }
+      ASSIGN_OR_RETURN(Working * w, load(in.person_id()));
+      if (!w->exists) {
+        fail(i, "assessment",
+             absl::NotFoundError(absl::StrCat("person_id: no profile ",
+                                              name.Format(),
+                                              "; import the person first")));
+        continue;
+      }
+      absl::StatusOr<const framework::FrameworkIndex*> fw =
+          CheckAgainstProfile(name, w->record.profile(), &a);
+      if (!fw.ok()) {
+        fail(i, "assessment", fw.status());
+        continue;
+      }
+      const std::string& id = in.assessment_id();
+      bool exists = w->added_ids.count(id) > 0;
+      if (!exists && w->in_store) {
+        ASSIGN_OR_RETURN(exists, store_->HasAssessment(name, id));
+      }
+      if (exists) {
+        ++skipped;  // a re-import: the id is there, whatever it holds
+        continue;
+      }
+      a.set_name(AssessmentName{name.org, name.person, id}.Format());
+      w->added.emplace_back(id, std::move(a));
+      w->added_ids.insert(id);
+      w->record.mutable_profile()->set_assessment_count(
+          w->record.profile().assessment_count() + 1);
+      w->touched = true;
+      ++recorded;
+    } else {
+      fail(i, "record",
+           absl::InvalidArgumentError(
+               "record: neither a person nor an assessment"));
+    }
+  }
+
+  if (all_or_nothing && errors > 0) {
+    response->set_batches_rejected(response->batches_rejected() + 1);
+    return absl::OkStatus();
+  }
+  std::vector<storage::PersonWrite> writes;
+  for (auto& [id, w] : people) {
+    if (!w.touched) continue;
+    if (!w.added.empty()) {
+      std::vector<v1::Assessment> history;
+      if (w.in_store) {
+        ASSIGN_OR_RETURN(history, LoadAssessments(w.name));
+      }
+      const size_t stored = history.size();
+      history.reserve(stored + w.added.size());
+      for (auto& [aid, a] : w.added) history.push_back(std::move(a));
+      ASSIGN_OR_RETURN(
+          std::string framework_id,
+          ParseFrameworkName(w.record.profile().framework(), "framework"));
+      const framework::FrameworkIndex* fw = frameworks_->Find(framework_id);
+      if (fw == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the profile's framework ",
+                         w.record.profile().framework(), " is not loaded"));
+      }
+      DeriveLevels(fw, history, &w.record);
+      for (size_t k = 0; k < w.added.size(); ++k) {
+        w.added[k].second = std::move(history[stored + k]);
+      }
+    }
+    storage::PersonWrite write;
+    write.name = w.name;
+    write.record = std::move(w.record);
+    write.assessments = std::move(w.added);
+    write.audit.push_back(audit(w.name));
+    writes.push_back(std::move(write));
+  }
+  RETURN_IF_ERROR(store_->WritePeople(writes));
+  if (cache_ && !writes.empty()) {
+    std::vector<storage::StoredProfile> records;
+    records.reserve(writes.size());
+    for (storage::PersonWrite& w : writes) {
+      records.push_back(std::move(w.record));
+    }
+    cache_->PutPeople(org, records);
+  }
+  response->set_people_created(response->people_created() + created);
+  response->set_people_updated(response->people_updated() + updated);
+  response->set_assessments_recorded(response->assessments_recorded() +
+                                     recorded);
+  response->set_assessments_skipped(response->assessments_skipped() + skipped);
+  response->set_batches_written(response->batches_written() + 1);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListAssessmentsResponse> ProfileManager::ListAssessments(

@@ -34,6 +34,9 @@ struct ProfileManagerOptions {
   // How far in the future an assess_time may lie (client clock skew); it is
   // then recorded as the current time.
   absl::Duration max_clock_skew = absl::Minutes(5);
+  // ImportRecords: records per batch, and errors listed per call.
+  int max_import_batch = 1000;
+  int max_import_errors = 1000;
 };
 
 // Thread-safe. Every method validates its whole request before writing
@@ -72,11 +75,41 @@ class ProfileManager {
   absl::StatusOr<v1::PersonDataExport> ExportPersonData(
       const v1::ExportPersonDataRequest& request);
 
+  // One batch of ImportRecords (service.proto) into `org`, the batch's
+  // parent as the caller checked it. Records are checked in order, as
+  // CreateProfile/UpdateProfile and RecordAssessment check them (an
+  // assessment may follow its person in the batch); what is written goes
+  // to the store in one synced WriteBatch with the event `audit(person)`
+  // for each person written, and to the read model in one PutPeople.
+  // Levels are derived once per person per batch. Adds the batch's counts
+  // and per-record errors (index `batch_index`) to `response`. Returns an
+  // error, with nothing of the batch written, only for the batch as a
+  // whole: INVALID_ARGUMENT for a limit, or a failing store.
+  // The assessments are moved out of `batch`.
+  absl::Status ImportBatch(
+      absl::string_view org, v1::ImportRecordsRequest* batch, int batch_index,
+      const std::function<v1::AuditEvent(const PersonName&)>& audit,
+      v1::ImportRecordsResponse* response);
+
  private:
   absl::Mutex& LockFor(const PersonName& name);
   // Fills defaults of `profile` and checks every field against its
   // framework.
   absl::Status NormalizeProfile(v1::Profile* profile) const;
+  // What RecordAssessment checks before reading the profile: clears output
+  // fields, rater role and rater, assess_time against `now`.
+  absl::Status PrepareAssessment(const PersonName& name, absl::Time now,
+                                 v1::Assessment* a) const;
+  // The rest: framework and version (filled when empty), ratings against
+  // the profile's track and the scale. Returns the framework.
+  absl::StatusOr<const framework::FrameworkIndex*> CheckAgainstProfile(
+      const PersonName& name, const v1::Profile& profile,
+      v1::Assessment* a) const;
+  // Replaces record->levels with those derived from `history` (every
+  // assessment of the person), in framework order.
+  void DeriveLevels(const framework::FrameworkIndex* fw,
+                    const std::vector<v1::Assessment>& history,
+                    storage::StoredProfile* record) const;
   absl::StatusOr<std::vector<v1::Assessment>> LoadAssessments(
       const PersonName& name);
   absl::StatusOr<int> PageSize(int requested) const;

@@ -22,4 +22,19 @@ VW_UNARY_RPC(ProfileService, GetGapReport, v1::GetGapReportRequest,
 VW_UNARY_RPC(ProfileService, ExportPersonData, v1::ExportPersonDataRequest,
              v1::PersonDataExport)
 
+grpc::Status ProfileServiceImpl::ImportRecords(
+    grpc::ServerContext* context,
+    grpc::ServerReader<v1::ImportRecordsRequest>* reader,
+    v1::ImportRecordsResponse* response) {
+  return Serve(*auth_, context, "/vakwijzer.v1.ProfileService/ImportRecords",
+               [&](const core::Call& call) {
+                 return Reply(api_->ImportRecords(
+                                  call,
+                                  [reader](v1::ImportRecordsRequest* batch) {
+                                    return reader->Read(batch);
+                                  }),
+                              response);
+               });
+}
+
 }  // namespace vakwijzer::grpc_api

@@ -43,6 +43,10 @@ class ProfileServiceImpl final : public v1::ProfileService::Service {
   grpc::Status ExportPersonData(grpc::ServerContext* context,
                                 const v1::ExportPersonDataRequest* request,
                                 v1::PersonDataExport* response) override;
+  grpc::Status ImportRecords(
+      grpc::ServerContext* context,
+      grpc::ServerReader<v1::ImportRecordsRequest>* reader,
+      v1::ImportRecordsResponse* response) override;
 
  private:
   core::CoreApi* api_;

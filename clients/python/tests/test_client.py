@@ -237,6 +237,37 @@ class ClientTest(unittest.TestCase):
         # A rejected request writes nothing.
         self.assertEqual(vw.get_profile("py", "p-bad").assessment_count, 0)
 
+    def test_import_records_in_batches(self) -> None:
+        from vakwijzer.v1 import service_pb2
+
+        def person(pid: str) -> service_pb2.ImportRecord:
+            r = service_pb2.ImportRecord()
+            r.person.profile_id = pid
+            r.person.profile.track = "hbo"
+            return r
+
+        def rating(pid: str, aid: str, level: int) -> service_pb2.ImportRecord:
+            r = service_pb2.ImportRecord()
+            r.assessment.person_id = pid
+            r.assessment.assessment_id = aid
+            r.assessment.assessment.rater_role = 3  # MANAGER
+            r.assessment.assessment.rater = "m-1"
+            r.assessment.assessment.ratings.add(indicator="hbo-1.1-1", level=level)
+            return r
+
+        batches = [
+            [person("bulk-1"), rating("bulk-1", "a1", 2)],
+            [rating("bulk-1", "a2", 9), rating("bulk-1", "a1", 2)],
+        ]
+        out = self.client.import_records("py", iter(batches))
+        self.assertEqual(out.people_created, 1)
+        self.assertEqual(out.assessments_recorded, 1)
+        self.assertEqual(out.assessments_skipped, 1)
+        self.assertEqual(len(out.errors), 1)
+        self.assertEqual((out.errors[0].batch_index, out.errors[0].record_index), (1, 0))
+        self.assertEqual(out.errors[0].field, "assessment.assessment.ratings[0].level")
+        self.assertEqual(self.client.get_profile("py", "bulk-1").assessment_count, 1)
+
     def test_not_found_and_local_argument_checks(self) -> None:
         vw = self.client
         error = self.assertRaisesCode("NOT_FOUND", vw.gap_report, "demo", "nobody")

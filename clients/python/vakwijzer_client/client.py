@@ -505,6 +505,35 @@ class VakwijzerClient:
             ),
         )
 
+    def import_records(
+        self,
+        org: str,
+        batches: Iterable[Iterable[service_pb2.ImportRecord]],
+        *,
+        all_or_nothing: bool = False,
+    ) -> service_pb2.ImportRecordsResponse:
+        """Bulk loading (ProfileService.ImportRecords) over one stream.
+
+        ``batches``: an iterable (a generator keeps memory bounded) of
+        batches, each an iterable of at most 1,000 ``ImportRecord`` messages
+        (a person upsert or an assessment with an id). Each batch is
+        written in one durable write before the next is sent. Returns the
+        counts and per-record errors (batch index, record index, field,
+        reason); with ``all_or_nothing`` a batch with an error writes
+        nothing and ends the import. The stream has no deadline.
+        """
+        mode = service_pb2.ALL_OR_NOTHING if all_or_nothing else service_pb2.PER_RECORD
+        parent = _org(org)
+
+        def requests() -> Iterator[service_pb2.ImportRecordsRequest]:
+            for records in batches:
+                yield service_pb2.ImportRecordsRequest(parent=parent, records=list(records), mode=mode)
+
+        try:
+            return self._profiles.ImportRecords(requests(), metadata=self._metadata)
+        except grpc.RpcError as e:
+            raise VakwijzerError.from_rpc_error(e, "ProfileService.ImportRecords") from None
+
     def list_assessments(
         self, org: str, person: str, *, page_size: Optional[int] = None
     ) -> Iterator[profile_pb2.Assessment]:

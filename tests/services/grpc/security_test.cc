@@ -401,6 +401,31 @@ std::vector<Rpc> AllRpcs() {
                          absl::StrCat("name: \"", kP1, "\"")));
       });
 
+  add("ProfileService/ImportRecords", Need::kManage, true,
+      [](Stubs& s, const CallSpec& c) {
+        grpc::ClientContext context;
+        Prepare(c, &context);
+        v1::ImportRecordsResponse response;
+        auto writer = s.profiles->ImportRecords(&context, &response);
+        writer->Write(Parse<v1::ImportRecordsRequest>(absl::StrCat(
+            "parent: \"", kAcme,
+            "\" records { assessment { person_id: \"p1\" assessment_id: "
+            "\"i-",
+            c.unique,
+            "\" assessment { rater_role: MANAGER rater: \"m\" ratings { "
+            "indicator: \"hbo-1.1-1\" level: 2 } } } }")));
+        writer->WritesDone();
+        Outcome out;
+        out.status = writer->Finish();
+        out.received =
+            response.SerializeAsString() + out.status.error_message();
+        if (out.status.ok()) {
+          EXPECT_EQ(response.assessments_recorded(), 1);
+          EXPECT_EQ(response.error_count(), 0);
+        }
+        return out;
+      });
+
   // CatalogService: the same five calls for each kind.
   struct Kind {
     std::string singular;  // "Module"
@@ -774,10 +799,10 @@ TEST_F(SecurityTest, EveryRpcForEveryCaller) {
       }
     }
   }
-  // Every RPC of every service is in the table (34), Match and BatchMatch
+  // Every RPC of every service is in the table (35), Match and BatchMatch
   // with several kinds of subject.
-  EXPECT_EQ(rpcs.size(), 40u);
-  EXPECT_EQ(cells, 40 * 12);
+  EXPECT_EQ(rpcs.size(), 41u);
+  EXPECT_EQ(cells, 41 * 12);
 }
 
 TEST_F(SecurityTest, SelfSeesMentorsByNameOnly) {

@@ -656,6 +656,75 @@ TEST_F(ServerTest, RecordAndListAssessments) {
       grpc::StatusCode::INVALID_ARGUMENT, "page_token:"));
 }
 
+// Two batches over one stream: the first creates p1 and rates it, the
+// second has one bad record (level 7 off the 0..3 scale) among valid ones.
+TEST_F(ServerTest, ImportRecordsStreamsBatches) {
+  grpc::ClientContext context;
+  context.set_deadline(Deadline());
+  v1::ImportRecordsResponse response;
+  auto writer = profiles_->ImportRecords(&context, &response);
+  v1::ImportRecordsRequest batch;
+  batch.set_parent(kOrg);
+  v1::ImportRecord* person = batch.add_records();
+  person->mutable_person()->set_profile_id("p1");
+  person->mutable_person()->mutable_profile()->set_track("junior");
+  auto rate = [](v1::ImportRecordsRequest* b, const std::string& id,
+                 const std::string& indicator, int level) {
+    v1::ImportAssessmentRecord* a = b->add_records()->mutable_assessment();
+    a->set_person_id("p1");
+    a->set_assessment_id(id);
+    a->mutable_assessment()->set_rater_role(v1::SELF);
+    v1::Rating* r = a->mutable_assessment()->add_ratings();
+    r->set_indicator(indicator);
+    r->set_level(level);
+  };
+  rate(&batch, "a1", "j-a1-1", 2);
+  ASSERT_TRUE(writer->Write(batch));
+  batch.clear_records();
+  rate(&batch, "a2", "j-a1-2", 7);
+  rate(&batch, "a3", "j-a2-1", 1);
+  rate(&batch, "a1", "j-a1-1", 3);  // already there: skipped
+  ASSERT_TRUE(writer->Write(batch));
+  ASSERT_TRUE(writer->WritesDone());
+  ASSERT_TRUE(IsOk(writer->Finish()));
+  EXPECT_EQ(response.people_created(), 1);
+  EXPECT_EQ(response.assessments_recorded(), 2);
+  EXPECT_EQ(response.assessments_skipped(), 1);
+  EXPECT_EQ(response.batches_written(), 2);
+  ASSERT_EQ(response.errors_size(), 1);
+  EXPECT_EQ(response.errors(0).batch_index(), 1);
+  EXPECT_EQ(response.errors(0).record_index(), 0);
+  EXPECT_EQ(response.errors(0).field(),
+            "assessment.assessment.ratings[0].level");
+  EXPECT_EQ(response.errors(0).code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+
+  v1::Profile p;
+  ASSERT_TRUE(IsOk(GetProfile(absl::StrCat(kOrg, "/people/p1"), &p)));
+  EXPECT_EQ(p.assessment_count(), 2);
+}
+
+TEST_F(ServerTest, ImportRecordsRefusesABatchOverTheLimit) {
+  grpc::ClientContext context;
+  context.set_deadline(Deadline());
+  v1::ImportRecordsResponse response;
+  auto writer = profiles_->ImportRecords(&context, &response);
+  v1::ImportRecordsRequest batch;
+  batch.set_parent(kOrg);
+  for (int i = 0; i < 1001; ++i) {
+    v1::ImportPersonRecord* p = batch.add_records()->mutable_person();
+    p->set_profile_id(absl::StrCat("q", i));
+    p->mutable_profile()->set_track("junior");
+  }
+  writer->Write(batch);
+  writer->WritesDone();
+  EXPECT_TRUE(HasCode(writer->Finish(), grpc::StatusCode::INVALID_ARGUMENT,
+                      "records: 1001 records in batch 0; at most 1000"));
+  v1::Profile p;
+  EXPECT_EQ(GetProfile(absl::StrCat(kOrg, "/people/q0"), &p).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ServerTest, GetGapReport) {
   v1::Profile p;
   ASSERT_TRUE(IsOk(CreateProfile("p1", "junior", &p)));
@@ -799,7 +868,7 @@ TEST_F(ServerTest, ReflectionListsServicesAndServesDescriptors) {
            file.service()) {
         if (service.name() != "ProfileService") continue;
         found = true;
-        EXPECT_EQ(service.method_size(), 9);
+        EXPECT_EQ(service.method_size(), 10);  // ImportRecords the last
         EXPECT_EQ(service.method(0).name(), "CreateProfile");
       }
     }
