@@ -152,9 +152,12 @@ class Api:
         self.grpc = grpc
         self.channel = grpc.insecure_channel(
             target, options=[("grpc.max_receive_message_length", 256 << 20),
-                     # reconnect at once after a restart, so restart time is not backoff
+                     # reconnect at once after a restart, so restart time is
+                     # not backoff (min_reconnect_backoff_ms stays at its
+                     # default: it is also the connect timeout, and the
+                     # handshake waits until the server has loaded)
+                     ("grpc.use_local_subchannel_pool", 1),
                      ("grpc.initial_reconnect_backoff_ms", 10),
-                     ("grpc.min_reconnect_backoff_ms", 10),
                      ("grpc.max_reconnect_backoff_ms", 50)])
         self.profiles = service_pb2_grpc.ProfileServiceStub(self.channel)
         self.catalog = service_pb2_grpc.CatalogServiceStub(self.channel)
@@ -582,7 +585,7 @@ def main():
         wait_serving(api)
         fw = api.frameworks.GetFramework(service_pb2.GetFrameworkRequest(name="frameworks/sfd-2021"))
         fwk = Framework(fw)
-        info = [m for m in api.match.ListMatchers(service_pb2.ListMatchersRequest()).matchers
+        info = [m for m in api.match.ListMatchers(match_pb2.ListMatchersRequest()).matchers
                 if m.name == "mentor"][0]
         bonus = float([p.default_value for p in info.parameters if p.name == "voorbeeld_bonus"][0])
         assert bonus == VOORBEELD_BONUS, bonus
@@ -799,7 +802,10 @@ def main():
         api = Api(f"127.0.0.1:{port}")
         while True:
             try:
-                mentor(mentee_ids[0])
+                api.match.Match(match_pb2.MatchRequest(
+                    parent=f"organizations/{ORG}", matcher="mentor",
+                    subject=f"organizations/{ORG}/people/{mentee_ids[0]}"),
+                    timeout=600, wait_for_ready=True)
                 break
             except api.grpc.RpcError:
                 time.sleep(0.01)
