@@ -565,7 +565,7 @@ def main():
 
     def row(figure, vak, peer, unit, higher_better=False, vfmt="{:.3f}", pfmt=None):
         pfmt = pfmt or vfmt
-        vs = "n/a" if vak is None else (vfmt.format(vak) + f" {unit}")
+        vs = "n/a" if vak is None else (vfmt.format(vak) + f" {unit}" if isinstance(vak, (int, float)) else str(vak))
         ps = "n/a" if peer is None else (pfmt.format(peer) if isinstance(peer, (int, float)) else str(peer))
         if isinstance(peer, (int, float)):
             ps += f" {unit}"
@@ -718,10 +718,11 @@ def main():
             return summary
 
         summary = score_team()
-        ttimes = timed(score_team, 5 if quick else 20)
+        team_reps = 5 if quick or n > 20000 else 20
+        ttimes = timed(score_team, team_reps)
         team_sql = None
         if pg:
-            g = psql_timed_groups(pg, TEAM_SQL, [("t", "EXECUTE team;")] * (5 if quick else 20))
+            g = psql_timed_groups(pg, TEAM_SQL, [("t", "EXECUTE team;")] * team_reps)
             team_sql = g["t"][0]
             checks.append(compare_team(summary, g["t"][1]))
         row("ScoreTeam summary (whole organisation) p50 vs GROUP BY", pct(ttimes, 0.5),
@@ -750,14 +751,21 @@ def main():
                 log(f"loaded {org} ({s} people) in {time.monotonic() - t0:.1f} s")
             req = team_pb2.AssignMentorsRequest(mentees=team_pb2.TeamSelector(parent=f"organizations/{org}"),
                                                 mentors=team_pb2.TeamSelector(parent=f"organizations/{org}"))
+            limit = 120 if quick else 300  # seconds, for the call and for SQL
             t0 = time.perf_counter()
-            res = api.team.AssignMentors(req, timeout=3600)
-            am_s = time.perf_counter() - t0
-            log(f"AssignMentors {s}: {len(res.pairs)} pairs, total {res.total_weight:.2f}, "
-                f"{res.method}, exact={res.exact}")
+            try:
+                res = api.team.AssignMentors(req, timeout=limit)
+                am_s = time.perf_counter() - t0
+                label = f"{res.method}, exact={res.exact}"
+                log(f"AssignMentors {s}: {len(res.pairs)} pairs, total {res.total_weight:.2f}, {label}")
+            except api.grpc.RpcError as e:
+                if e.code() != api.grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                am_s = f"> {limit} s (deadline exceeded)"
+                label = "cut at the deadline"
+                log(f"AssignMentors {s}: deadline of {limit} s exceeded")
             edge_s = None
             if pg:
-                limit = 60 if quick else 300
                 t0 = time.perf_counter()
                 try:
                     out = pg.psql(f"SET statement_timeout = '{limit}s';\n" +
@@ -766,7 +774,7 @@ def main():
                     log(f"SQL edges {s}: {out.strip()}")
                 except RuntimeError:
                     edge_s = f"> {limit} s (timeout)"
-            row(f"AssignMentors, {s:,} people ({res.method}, exact={res.exact}) vs all-pair scores in SQL",
+            row(f"AssignMentors, {s:,} people ({label}) vs all-pair mentor scores in SQL (no flow solve)",
                 am_s, edge_s, "s")
 
         # -- RecordAssessment at 16 clients (changes levels: after the checks)
