@@ -803,6 +803,9 @@ def main():
             writes["per_s"], puts["per_s"], "/s", vfmt="{:.0f}")
         row("RecordAssessment p50 latency at 16 clients vs raw RocksDB write p50",
             writes["p50_ms"], puts["p50_ms"], "ms")
+        noop = health_throughput(api, seconds)
+        row("RecordAssessment, 16 clients (writes/s) vs Health.Check, 16 clients (the Python client's ceiling)",
+            writes["per_s"], noop, "/s", vfmt="{:.0f}")
         if pg:
             pgb = pgbench_writes(pg, work, n, seconds)
             row("RecordAssessment, 16 clients (writes/s) vs PostgreSQL INSERT of 5 ratings, 16 pgbench clients",
@@ -1003,6 +1006,24 @@ def record_throughput(api, meta, fwk, n, seconds, clients=16):
         raise RuntimeError(f"RecordAssessment failed: {errors[0]}")
     allv = [x for v in lat for x in v]
     return {"per_s": len(allv) / elapsed, "p50_ms": pct(allv, 0.5), "p99_ms": pct(allv, 0.99)}
+
+
+def health_throughput(api, seconds, clients=16):
+    stop = time.monotonic() + seconds
+    counts = [0] * clients
+
+    def worker(c):
+        while time.monotonic() < stop:
+            api.health(b"", timeout=10)
+            counts[c] += 1
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - t0)
 
 
 def pgbench_writes(pg, work, n, seconds):
