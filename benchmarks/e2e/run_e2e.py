@@ -935,7 +935,7 @@ def compare_top(what, ours, theirs):
         ta = sorted(ours, key=lambda x: (round(x[1], 9), x[0]))
         tb = sorted(theirs, key=lambda x: (round(x[1], 9), x[0]))
         if [a for a, _ in ta] != [b for b, _ in tb]:
-            return (what, False, f"order {[a for a, _ in ours]} vs {[b for b, _ in theirs]}")
+            return (what, False, f"order {ours} vs {theirs}")
     return (what, True, "")
 
 
