@@ -1,6 +1,7 @@
 #include "services/core/mentor_assignment.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -291,8 +292,13 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   plugins::team::Assignment solution;
   while (true) {
     ++local_stats.rounds;
+    const auto solve_start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(
         solution, plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+    local_stats.solve_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      solve_start)
+            .count();
     ASSIGN_OR_RETURN(std::vector<int64_t> dist,
                      Potentials(problem, scaled, solution));
     // Pair (i, j) outside the problem prices out when its arc i -> j (cost
@@ -301,7 +307,10 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     RETURN_IF_ERROR(pass([&](int i, const Group& group) {
       if (!has_candidate[i]) return;
       for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
-      add_best(i, group, std::max(initial_edges, edges_of[i].size()),
+      add_best(i, group,
+               options.added_edges > 0
+                   ? static_cast<size_t>(options.added_edges)
+                   : std::max(initial_edges, edges_of[i].size()),
                [&](size_t k, double* key) {
                  if (stamp[k] == i) return false;
                  const int j = group.right_of[k];

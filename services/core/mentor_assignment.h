@@ -20,6 +20,9 @@ struct MentorAssignmentOptions {
   // Edges per mentee in the first restricted problem (>= 1); a mentee's
   // list at least doubles whenever the pricing pass finds a better edge.
   int initial_edges = 16;
+  // Edges added per mentee and pricing pass, the most violated first
+  // (0: as many as the mentee has, doubling its list).
+  int added_edges = 0;
 };
 
 // What a run did, for tests and benchmarks.
@@ -27,6 +30,7 @@ struct MentorAssignmentStats {
   int rounds = 0;            // restricted problems solved
   int64_t edges = 0;         // edges of the last restricted problem
   int64_t pairs_scored = 0;  // (mentee, mentor) scores computed
+  double solve_seconds = 0;  // in the min-cost flow solver
 };
 
 // Assigns each of `mentees` at most one of `mentors` (those with
