@@ -1,4 +1,6 @@
-// BM_Mentor: one mentor match over generated sfd-2021 organisations.
+// BM_Mentor: one mentor match over generated sfd-2021 organisations;
+// BM_MentorReference: the same with the matcher as it was before issue 8
+// (tests/plugins/mentor/reference_mentor_matcher.cc).
 // Arguments: people, granularity (0 = competency, 1 = indicator), lambda·10.
 // Run: matcher_benchmarks --benchmark_filter=BM_Mentor
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/mentor/mentor_matcher.h"
+#include "tests/plugins/mentor/reference_mentor_matcher.h"
 #include "tests/test_util/synthetic_org.h"
 
 namespace vakwijzer {
@@ -28,9 +31,9 @@ const plugins::OrgSnapshot& MentorOrg(int people) {
   return bench::Org(options);
 }
 
-void BM_Mentor(benchmark::State& state) {
+void RunMentor(benchmark::State& state,
+               std::unique_ptr<plugins::Matcher> matcher) {
   const plugins::OrgSnapshot& org = MentorOrg(static_cast<int>(state.range(0)));
-  std::unique_ptr<plugins::Matcher> matcher = plugins::NewMentorMatcher();
   v1::MatchRequest request;
   request.set_parent("organizations/bench");
   request.set_matcher("mentor");
@@ -67,7 +70,19 @@ void BM_Mentor(benchmark::State& state) {
       benchmark::Counter::kIsRate);
 }
 
+void BM_Mentor(benchmark::State& state) {
+  RunMentor(state, plugins::NewMentorMatcher());
+}
+
+void BM_MentorReference(benchmark::State& state) {
+  RunMentor(state, plugins::reference::NewReferenceMentorMatcher());
+}
+
 BENCHMARK(BM_Mentor)
+    ->ArgNames({"people", "indicator", "lambda10"})
+    ->ArgsProduct({{1000, 10000, 100000}, {0, 1}, {10, 7}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MentorReference)
     ->ArgNames({"people", "indicator", "lambda10"})
     ->ArgsProduct({{1000, 10000, 100000}, {0, 1}, {10, 7}})
     ->Unit(benchmark::kMicrosecond);

@@ -14,6 +14,7 @@
 #include "optimization/mip.h"
 #include "plugins/team/assignment.h"
 #include "plugins/training/training_matcher.h"
+#include "services/core/mentor_assignment.h"
 
 namespace vakwijzer::core {
 namespace {
@@ -639,72 +640,18 @@ absl::StatusOr<v1::MentorAssignment> TeamManager::AssignMentors(
                    Select(*snap, request.mentees()));
   ASSIGN_OR_RETURN(std::vector<const PersonView*> mentors,
                    Select(*snap, request.mentors()));
-  std::map<std::string, int> mentor_index;
-  plugins::team::AssignmentProblem problem;
-  for (const PersonView* m : mentors) {
-    if (m->mentoring_capacity <= 0) continue;
-    mentor_index[PersonResource(org, *m)] =
-        static_cast<int>(problem.right_capacity.size());
-    problem.right_capacity.push_back(m->mentoring_capacity);
+  // The pairs are weighed as the mentor matcher weighs them, with its
+  // parameters and the server's defaults for it.
+  const plugins::Matcher* matcher = matchers_->Find("mentor");
+  if (matcher == nullptr) {
+    return absl::FailedPreconditionError(
+        "this server does not serve the mentor matcher");
   }
-  std::vector<std::string> right_names(mentor_index.size());
-  for (const auto& [name, j] : mentor_index) right_names[j] = name;
-
-  v1::MentorAssignment out;
-  std::map<std::pair<int, int>, std::string> explanations;
-  std::vector<std::string> left_names;
-  std::vector<std::string> no_edge_reason;
-  for (const PersonView* mentee : mentees) {
-    const std::string name = PersonResource(org, *mentee);
-    ASSIGN_OR_RETURN(v1::MatchResponse r,
-                     RunMatcher(*matchers_, *frameworks_, *snap, "mentor", name,
-                                request.parameters(), cancelled));
-    const int i = static_cast<int>(left_names.size());
-    int edges = 0;
-    for (const v1::MatchItem& item : r.items()) {
-      auto it = mentor_index.find(item.name());
-      if (it == mentor_index.end() || item.score() <= 0) continue;
-      problem.edges.push_back({i, it->second, item.score()});
-      explanations[{i, it->second}] = item.explanation();
-      ++edges;
-    }
-    left_names.push_back(name);
-    no_edge_reason.push_back(
-        edges > 0 ? ""
-        : r.metrics().count("gap_units") && r.metrics().at("gap_units") == 0
-            ? "no gap to mentor on"
-            : "no selected mentor with capacity covers any of the gaps");
-  }
-  problem.left_count = static_cast<int>(left_names.size());
-  problem.right_count = static_cast<int>(right_names.size());
-  problem.left_capacity.assign(problem.left_count, 1);
-  problem.left_demand.assign(problem.left_count, 1);
-  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
-                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
-  std::vector<bool> matched(problem.left_count);
-  for (const auto& [i, j] : solution.pairs) {
-    matched[i] = true;
-    v1::Pair* pair = out.add_pairs();
-    pair->set_left(left_names[i]);
-    pair->set_right(right_names[j]);
-    for (const auto& e : problem.edges) {
-      if (e.left == i && e.right == j) pair->set_weight(e.weight);
-    }
-    pair->set_explanation(explanations[{i, j}]);
-  }
-  for (int i = 0; i < problem.left_count; ++i) {
-    if (matched[i]) continue;
-    v1::Unmatched* u = out.add_unmatched();
-    u->set_name(left_names[i]);
-    u->set_reason(no_edge_reason[i].empty()
-                      ? "every mentor who covers a gap is taken by mentees "
-                        "that weigh more"
-                      : no_edge_reason[i]);
-  }
-  out.set_total_weight(solution.total_weight);
-  out.set_method(solution.method);
-  out.set_exact(solution.exact);
-  return out;
+  ASSIGN_OR_RETURN(plugins::Params params,
+                   plugins::Params::Parse(matcher->Info().parameters(),
+                                          matchers_->Defaults("mentor"),
+                                          request.parameters()));
+  return AssignMentorsExact(*snap, mentees, mentors, params, cancelled);
 }
 
 absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(

@@ -29,8 +29,10 @@ class TeamManager {
       const v1::ScoreTeamRequest& request,
       const std::function<bool(const v1::ScoreTeamResponse&)>& emit) const;
 
-  // Pairs are weighed by the "mentor" matcher; FAILED_PRECONDITION when the
-  // server does not serve it.
+  // Pairs are weighed by the "mentor" matcher's score with its parameters;
+  // exact at the scale of a whole organisation (AssignMentorsExact,
+  // mentor_assignment.h). FAILED_PRECONDITION when the server does not serve
+  // the mentor matcher.
   absl::StatusOr<v1::MentorAssignment> AssignMentors(
       const v1::AssignMentorsRequest& request,
       const std::function<bool()>& cancelled) const;

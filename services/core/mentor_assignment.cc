@@ -1,0 +1,367 @@
+#include "services/core/mentor_assignment.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "plugins/mentor/mentor_scoring.h"
+#include "plugins/team/assignment.h"
+
+namespace vakwijzer::core {
+namespace {
+
+using plugins::OrgSnapshot;
+using plugins::PersonView;
+using plugins::mentor::MenteeGaps;
+using plugins::mentor::MentorLevelTable;
+
+constexpr int kCancelCheckEvery = 256;
+
+// The solver's integer weight (plugins/team/assignment.cc).
+int64_t Scaled(double weight) {
+  return std::max<int64_t>(
+      1, std::llround(weight * plugins::team::kAssignmentWeightScale));
+}
+
+// The mentors of one framework that may mentor anyone (capacity, teams
+// filter), as a dense table; local index k is mentor right_of[k].
+struct Group {
+  std::unique_ptr<MentorLevelTable> table;
+  std::vector<int> right_of;
+  absl::flat_hash_map<const PersonView*, int> local;
+};
+
+// Shortest-path distances from a virtual root joined to every node by a
+// zero-cost arc, in the residual graph of the restricted problem's optimal
+// flow, as min-cost circulation: s -> mentee (cap 1), mentee -> mentor (cap
+// 1, cost -w), mentor -> t (cap capacity), t -> s (cost 0, unbounded).
+// Node ids: mentees [0, L), mentors [L, L + R), t = L + R, s = L + R + 1.
+// Since the flow is optimal there is no negative cycle, and the distances
+// are potentials under which every residual arc has reduced cost >= 0.
+absl::StatusOr<std::vector<int64_t>> Potentials(
+    const plugins::team::AssignmentProblem& p,
+    const std::vector<int64_t>& scaled,
+    const plugins::team::Assignment& solution) {
+  const int left = p.left_count, right = p.right_count;
+  const int t = left + right, s = t + 1, nodes = s + 1;
+  std::vector<char> matched(left, 0);
+  std::vector<int> load(right, 0);
+  for (const auto& [i, j] : solution.pairs) {
+    matched[i] = 1;
+    ++load[j];
+  }
+  // Arcs as (tail, head, cost), then in CSR order by tail.
+  struct Arc {
+    int tail, head;
+    int64_t cost;
+  };
+  std::vector<Arc> arcs;
+  arcs.reserve(p.edges.size() + 2 * left + 2 * right + 2);
+  // Chosen edges, by binary search over the sorted pairs.
+  for (size_t e = 0; e < p.edges.size(); ++e) {
+    const auto& edge = p.edges[e];
+    const bool chosen =
+        std::binary_search(solution.pairs.begin(), solution.pairs.end(),
+                           std::make_pair(edge.left, edge.right));
+    if (chosen) {
+      arcs.push_back({left + edge.right, edge.left, scaled[e]});
+    } else {
+      arcs.push_back({edge.left, left + edge.right, -scaled[e]});
+    }
+  }
+  for (int i = 0; i < left; ++i) {
+    if (matched[i]) {
+      arcs.push_back({i, s, 0});
+    } else {
+      arcs.push_back({s, i, 0});
+    }
+  }
+  for (int j = 0; j < right; ++j) {
+    if (load[j] < p.right_capacity[j]) arcs.push_back({left + j, t, 0});
+    if (load[j] > 0) arcs.push_back({t, left + j, 0});
+  }
+  arcs.push_back({t, s, 0});
+  if (!solution.pairs.empty()) arcs.push_back({s, t, 0});
+  std::vector<int> start(nodes + 1, 0);
+  for (const Arc& a : arcs) ++start[a.tail + 1];
+  for (int v = 0; v < nodes; ++v) start[v + 1] += start[v];
+  std::vector<int> head(arcs.size());
+  std::vector<int64_t> cost(arcs.size());
+  {
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (const Arc& a : arcs) {
+      head[fill[a.tail]] = a.head;
+      cost[fill[a.tail]++] = a.cost;
+    }
+  }
+  // Bellman-Ford with a queue (SPFA); a node queued more than `nodes` times
+  // would mean a negative cycle, i.e. a flow that is not optimal.
+  std::vector<int64_t> dist(nodes, 0);
+  std::vector<char> queued(nodes, 1);
+  std::vector<int> times(nodes, 1);
+  std::deque<int> queue;
+  for (int v = 0; v < nodes; ++v) queue.push_back(v);
+  while (!queue.empty()) {
+    const int v = queue.front();
+    queue.pop_front();
+    queued[v] = 0;
+    for (int a = start[v]; a < start[v + 1]; ++a) {
+      const int w = head[a];
+      if (dist[v] + cost[a] < dist[w]) {
+        dist[w] = dist[v] + cost[a];
+        if (!queued[w]) {
+          if (++times[w] > nodes) {
+            return absl::InternalError(
+                "mentor assignment: the restricted flow is not optimal");
+          }
+          queued[w] = 1;
+          queue.push_back(w);
+        }
+      }
+    }
+  }
+  return dist;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
+    const OrgSnapshot& snap, const std::vector<const PersonView*>& mentees,
+    const std::vector<const PersonView*>& mentors,
+    const plugins::Params& params, const std::function<bool()>& cancelled,
+    const MentorAssignmentOptions& options, MentorAssignmentStats* stats) {
+  const plugins::mentor::MentorScoreOptions score_options =
+      plugins::mentor::MentorScoreOptions::From(params);
+  const std::vector<std::string>& teams = params.List("teams");
+  const size_t initial_edges =
+      static_cast<size_t>(std::max(1, options.initial_edges));
+  auto name_of = [&](const PersonView& p) {
+    return PersonName{snap.org, p.id}.Format();
+  };
+  auto is_cancelled = [&] { return cancelled && cancelled(); };
+
+  // Right nodes: the selected mentors with places, in order of id; the
+  // tables hold those the matcher would consider at all.
+  plugins::team::AssignmentProblem problem;
+  std::vector<const PersonView*> right;
+  std::map<std::string, Group> groups;  // by framework id
+  std::map<std::string, std::vector<const PersonView*>> group_people;
+  std::map<std::string, const framework::FrameworkIndex*> group_framework;
+  for (const PersonView* m : mentors) {
+    if (m->mentoring_capacity <= 0) continue;
+    const int j = static_cast<int>(right.size());
+    right.push_back(m);
+    problem.right_capacity.push_back(m->mentoring_capacity);
+    if (m->framework == nullptr) continue;
+    if (!teams.empty() &&
+        std::none_of(m->teams.begin(), m->teams.end(), [&](const auto& t) {
+          return std::find(teams.begin(), teams.end(), t) != teams.end();
+        })) {
+      continue;
+    }
+    const std::string& id = m->framework->id();
+    group_framework.try_emplace(id, m->framework);
+    group_people[id].push_back(m);
+    groups[id].right_of.push_back(j);
+  }
+  for (auto& [id, group] : groups) {
+    std::vector<const PersonView*>& people = group_people[id];
+    for (size_t k = 0; k < people.size(); ++k) {
+      group.local[people[k]] = static_cast<int>(k);
+    }
+    group.table = std::make_unique<MentorLevelTable>(
+        *group_framework[id], score_options.by_competency, std::move(people));
+  }
+  size_t widest = 0;
+  for (const auto& [id, group] : groups) {
+    widest = std::max(widest, group.table->size());
+  }
+
+  const int left = static_cast<int>(mentees.size());
+  problem.left_count = left;
+  problem.right_count = static_cast<int>(right.size());
+  problem.left_capacity.assign(left, 1);
+  problem.left_demand.assign(left, 1);
+  std::vector<int64_t> scaled;  // per edge
+  // Per mentee: its table (null: no candidate at all), whether it has a gap
+  // and any candidate, and its edges' mentors.
+  std::vector<const Group*> group_of(left, nullptr);
+  std::vector<char> has_gap(left, 0), has_candidate(left, 0);
+  std::vector<std::vector<int>> edges_of(left);
+  std::vector<double> score(widest);
+  std::vector<int> stamp(widest, -1);
+  MentorAssignmentStats local_stats;
+
+  // One scoring pass over every mentee against its table; `visit(i, group,
+  // score)` sees the candidates' scores with the mentee's own set to 0.
+  auto pass = [&](const auto& visit) -> absl::Status {
+    for (int i = 0; i < left; ++i) {
+      if (i % kCancelCheckEvery == 0 && is_cancelled()) {
+        return absl::CancelledError("AssignMentors: the request was cancelled");
+      }
+      const Group* group = group_of[i];
+      if (group == nullptr) continue;
+      const MenteeGaps gaps =
+          plugins::mentor::GapsOf(*mentees[i], score_options, false);
+      group->table->ScoreAll(gaps, score.data());
+      auto self = group->local.find(mentees[i]);
+      if (self != group->local.end()) score[self->second] = 0;
+      local_stats.pairs_scored += static_cast<int64_t>(group->table->size());
+      visit(i, *group);
+    }
+    return absl::OkStatus();
+  };
+
+  // The best `count` of the candidates `admit` accepts, by descending key
+  // then mentor index, appended as edges of mentee i.
+  struct Pick {
+    double key;
+    int k;
+  };
+  auto before = [](const Pick& a, const Pick& b) {
+    return a.key != b.key ? a.key > b.key : a.k < b.k;
+  };
+  std::vector<Pick> heap;
+  auto add_best = [&](int i, const Group& group, size_t count,
+                      const auto& key_of) {
+    heap.clear();
+    const size_t n = group.table->size();
+    for (size_t k = 0; k < n; ++k) {
+      if (score[k] <= 0) continue;
+      double key;
+      if (!key_of(k, &key)) continue;
+      Pick pick{key, static_cast<int>(k)};
+      if (heap.size() < count) {
+        heap.push_back(pick);
+        std::push_heap(heap.begin(), heap.end(), before);
+      } else if (before(pick, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), before);
+        heap.back() = pick;
+        std::push_heap(heap.begin(), heap.end(), before);
+      }
+    }
+    for (const Pick& pick : heap) {
+      const int j = group.right_of[pick.k];
+      problem.edges.push_back({i, j, score[pick.k]});
+      scaled.push_back(Scaled(score[pick.k]));
+      edges_of[i].push_back(j);
+    }
+    return heap.size();
+  };
+
+  // First pass: gaps, candidates and the first edges.
+  for (int i = 0; i < left; ++i) {
+    const PersonView& mentee = *mentees[i];
+    if (mentee.framework == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("subject: ", name_of(mentee), " has no framework"));
+    }
+    auto g = groups.find(mentee.framework->id());
+    if (g != groups.end()) group_of[i] = &g->second;
+  }
+  RETURN_IF_ERROR(pass([&](int i, const Group& group) {
+    const size_t n = group.table->size();
+    for (size_t k = 0; k < n && !has_candidate[i]; ++k) {
+      has_candidate[i] = score[k] > 0;
+    }
+    add_best(i, group, initial_edges, [&](size_t k, double* key) {
+      *key = score[k];
+      return true;
+    });
+  }));
+  for (int i = 0; i < left; ++i) {
+    // Whether the mentee has a gap at all, for the reason given when
+    // unmatched (the tables may not even hold their framework).
+    has_gap[i] = !plugins::mentor::GapsOf(*mentees[i], score_options, false)
+                      .units.empty();
+  }
+
+  // Solve, price, repeat.
+  plugins::team::Assignment solution;
+  while (true) {
+    ++local_stats.rounds;
+    const auto solve_start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(
+        solution, plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+    local_stats.solve_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      solve_start)
+            .count();
+    ASSIGN_OR_RETURN(std::vector<int64_t> dist,
+                     Potentials(problem, scaled, solution));
+    // Pair (i, j) outside the problem prices out when its arc i -> j (cost
+    // -W) has negative reduced cost: W > dist[i] - dist[j].
+    const size_t edges_before = problem.edges.size();
+    RETURN_IF_ERROR(pass([&](int i, const Group& group) {
+      if (!has_candidate[i]) return;
+      for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
+      add_best(i, group,
+               options.added_edges > 0
+                   ? static_cast<size_t>(options.added_edges)
+                   : std::max(initial_edges, edges_of[i].size()),
+               [&](size_t k, double* key) {
+                 if (stamp[k] == i) return false;
+                 const int j = group.right_of[k];
+                 const int64_t violation =
+                     Scaled(score[k]) - (dist[i] - dist[left + j]);
+                 *key = static_cast<double>(violation);
+                 return violation > 0;
+               });
+    }));
+    if (problem.edges.size() == edges_before) break;
+  }
+  local_stats.edges = static_cast<int64_t>(problem.edges.size());
+  if (stats != nullptr) *stats = local_stats;
+
+  // The response; explanations for the chosen pairs only.
+  v1::MentorAssignment out;
+  absl::flat_hash_map<int64_t, double> weight_of;
+  for (const auto& [i, j] : solution.pairs) {
+    weight_of[int64_t{i} * problem.right_count + j] = 0;
+  }
+  for (const auto& e : problem.edges) {
+    auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
+    if (it != weight_of.end()) it->second = e.weight;
+  }
+  std::vector<bool> matched(left);
+  for (const auto& [i, j] : solution.pairs) {
+    matched[i] = true;
+    v1::Pair* pair = out.add_pairs();
+    pair->set_left(name_of(*mentees[i]));
+    pair->set_right(name_of(*right[j]));
+    pair->set_weight(weight_of[int64_t{i} * problem.right_count + j]);
+    const MenteeGaps gaps = plugins::mentor::GapsOf(*mentees[i], score_options);
+    v1::MatchItem item;
+    plugins::mentor::ExplainPair(gaps, *right[j], 0, &item);
+    pair->set_explanation(item.explanation());
+  }
+  for (int i = 0; i < left; ++i) {
+    if (matched[i]) continue;
+    v1::Unmatched* u = out.add_unmatched();
+    u->set_name(name_of(*mentees[i]));
+    u->set_reason(
+        !has_gap[i] ? "no gap to mentor on"
+        : !has_candidate[i]
+            ? "no selected mentor with capacity covers any of the gaps"
+            : "every mentor who covers a gap is taken by mentees that weigh "
+              "more");
+  }
+  out.set_total_weight(solution.total_weight);
+  out.set_method(solution.method);
+  out.set_exact(solution.exact);
+  return out;
+}
+
+}  // namespace vakwijzer::core

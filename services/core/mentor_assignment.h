@@ -1,0 +1,73 @@
+// Team-wide mentor assignment (TeamService.AssignMentors): an exact
+// maximum-weight assignment of mentees to mentors with mentoring capacities,
+// each pair weighed by the mentor matcher's score (plugins/mentor/
+// mentor_scoring.h), at the scale of a whole organisation.
+#ifndef VAKWIJZER_SERVICES_CORE_MENTOR_ASSIGNMENT_H_
+#define VAKWIJZER_SERVICES_CORE_MENTOR_ASSIGNMENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "plugins/api/params.h"
+#include "plugins/api/snapshot.h"
+#include "vakwijzer/v1/team.pb.h"
+
+namespace vakwijzer::core {
+
+struct MentorAssignmentOptions {
+  // Edges per mentee in the first restricted problem (>= 1); a mentee's
+  // list at least doubles whenever the pricing pass finds a better edge.
+  int initial_edges = 16;
+  // Edges added per mentee and pricing pass, the most violated first
+  // (0: as many as the mentee has, doubling its list).
+  int added_edges = 0;
+};
+
+// What a run did, for tests and benchmarks.
+struct MentorAssignmentStats {
+  int rounds = 0;            // restricted problems solved
+  int64_t edges = 0;         // edges of the last restricted problem
+  int64_t pairs_scored = 0;  // (mentee, mentor) scores computed
+  double solve_seconds = 0;  // in the min-cost flow solver
+};
+
+// Assigns each of `mentees` at most one of `mentors` (those with
+// mentoring_capacity > 0, each at most that many mentees), maximising the
+// sum of the pair weights, where the weight of (mentee, mentor) is the
+// mentor matcher's score under `params` (its checked parameters: the
+// granularity, threshold, voorbeeld_bonus and teams filter; lambda only
+// orders a ranking and plays no part here). Allowed pairs are exactly the
+// candidates the matcher would list for the mentee: not the mentee, same
+// framework, capacity > 0, in one of `teams` when given, score > 0. Both
+// lists must be in order of id and come from `snap`.
+//
+// Exact (up to the 1e-6 weight rounding of plugins/team/assignment.h) by
+// delayed column generation: weights come from a dense scoring kernel
+// (MentorLevelTable, no explanations, no stored weight matrix); each mentee
+// starts with its `initial_edges` best mentors; the restricted problem is
+// solved by min-cost flow; shortest-path potentials of its residual graph
+// give dual prices, and a pricing pass re-scores every pair and adds the
+// pairs whose reduced cost is negative. When none is left the potentials
+// prove the restricted optimum optimal for all pairs (no negative cycle in
+// the full residual graph). Memory is O(people × units + edges kept); time
+// is a few scoring passes of O(mentees × mentors × gap units) plus the flow
+// solves. Explanations are built for the chosen pairs only; they are the
+// matcher's, without the MMR diversity note.
+//
+// Pairs are sorted by (mentee, mentor) index; among optimal assignments of
+// equal rounded weight the one returned may differ from the one the solver
+// picks on all pairs. FAILED_PRECONDITION when a mentee has no framework;
+// CANCELLED when `cancelled` returns true.
+absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
+    const plugins::OrgSnapshot& snap,
+    const std::vector<const plugins::PersonView*>& mentees,
+    const std::vector<const plugins::PersonView*>& mentors,
+    const plugins::Params& params, const std::function<bool()>& cancelled,
+    const MentorAssignmentOptions& options = {},
+    MentorAssignmentStats* stats = nullptr);
+
+}  // namespace vakwijzer::core
+
+#endif  // VAKWIJZER_SERVICES_CORE_MENTOR_ASSIGNMENT_H_

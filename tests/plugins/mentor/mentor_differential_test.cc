@@ -1,0 +1,173 @@
+// The mentor matcher against its pre-issue-8 reference copy
+// (reference_mentor_matcher.cc) over many random organisations and
+// parameter settings, MMR included: responses must be identical, field for
+// field. And the dense scoring kernel against the per-person score, bit for
+// bit.
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "framework/framework_registry.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "plugins/api/params.h"
+#include "plugins/mentor/mentor_matcher.h"
+#include "plugins/mentor/mentor_scoring.h"
+#include "tests/plugins/mentor/reference_mentor_matcher.h"
+#include "tests/test_util/status_matchers.h"
+#include "tests/test_util/synthetic_org.h"
+
+namespace vakwijzer::plugins {
+namespace {
+
+class MentorDifferentialTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto mini = framework::FrameworkRegistry::LoadDirectory(
+        VAKWIJZER_TEST_DATA_DIR "/frameworks");
+    ASSERT_OK(mini);
+    mini_ = std::move(mini).value().release();
+    auto sfd = framework::FrameworkRegistry::LoadDirectory(
+        VAKWIJZER_TEST_DATA_DIR "/../../data/frameworks");
+    ASSERT_OK(sfd);
+    sfd_ = std::move(sfd).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete mini_;
+    delete sfd_;
+  }
+
+  static const framework::FrameworkIndex& Framework(bool sfd) {
+    return sfd ? *sfd_->Find("sfd-2021") : *mini_->Find("mini");
+  }
+
+  static framework::FrameworkRegistry* mini_;
+  static framework::FrameworkRegistry* sfd_;
+};
+
+framework::FrameworkRegistry* MentorDifferentialTest::mini_ = nullptr;
+framework::FrameworkRegistry* MentorDifferentialTest::sfd_ = nullptr;
+
+// A random setting of the matcher's parameters.
+std::map<std::string, std::string> RandomParams(std::mt19937_64& rng) {
+  auto uniform = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  std::map<std::string, std::string> params;
+  params["granularity"] = uniform(0, 1) ? "competency" : "indicator";
+  if (uniform(0, 2) == 0)
+    params["threshold"] = absl::StrCat(uniform(4, 16) / 4.0);
+  params["voorbeeld_bonus"] = absl::StrCat(uniform(0, 6) / 4.0);
+  const int lambda = uniform(0, 3);
+  if (lambda > 0) params["lambda"] = absl::StrCat(uniform(0, 10) / 10.0);
+  if (uniform(0, 3) == 0) params["teams"] = "team-0, team-3";
+  return params;
+}
+
+TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
+  std::unique_ptr<Matcher> matcher = NewMentorMatcher();
+  std::unique_ptr<Matcher> reference = reference::NewReferenceMentorMatcher();
+  const std::function<bool()> never = [] { return false; };
+  int compared = 0, with_items = 0, mmr = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    auto uniform = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    testing::SyntheticOptions options;
+    options.people = uniform(2, seed % 10 == 0 ? 2000 : 150);
+    options.modules = options.roles = options.cases = 0;
+    options.seed = seed;
+    options.unknown_share = uniform(0, 4) / 10.0;
+    const bool sfd = uniform(0, 1);
+    OrgSnapshot org =
+        testing::MakeSyntheticOrg(Framework(sfd), options, "diff");
+    for (int run = 0; run < 8; ++run) {
+      std::map<std::string, std::string> params = RandomParams(rng);
+      v1::MatchRequest request;
+      request.set_parent("organizations/diff");
+      request.set_matcher("mentor");
+      request.set_subject(absl::StrCat(
+          "organizations/diff/people/",
+          org.people[uniform(0, static_cast<int>(org.people.size()) - 1)]->id));
+      request.set_page_size(
+          uniform(0, 2) ? uniform(1, 12)
+                        : uniform(1, static_cast<int>(org.people.size()) + 1));
+      for (const auto& [k, v] : params) (*request.mutable_parameters())[k] = v;
+      ASSERT_OK_AND_ASSIGN(Params parsed,
+                           Params::Parse(matcher->Info().parameters(), {},
+                                         request.parameters()));
+      MatchInput input{org, sfd ? *sfd_ : *mini_, request, parsed, never};
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse want, reference->Match(input));
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse got, matcher->Match(input));
+      std::string diff;
+      google::protobuf::util::MessageDifferencer differ;
+      differ.ReportDifferencesToString(&diff);
+      EXPECT_TRUE(differ.Compare(want, got))
+          << request.ShortDebugString() << "\n"
+          << diff;
+      ++compared;
+      with_items += want.items_size() > 1;
+      mmr += parsed.Number("lambda") < 1 && want.items_size() > 1;
+    }
+  }
+  EXPECT_EQ(compared, 480);
+  EXPECT_GE(with_items, 200);
+  EXPECT_GE(mmr, 50);
+}
+
+TEST_F(MentorDifferentialTest, DenseKernelEqualsScoreBitForBit) {
+  int nonzero = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    auto uniform = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    testing::SyntheticOptions options;
+    options.people = uniform(1, 120);
+    options.modules = options.roles = options.cases = 0;
+    options.seed = seed + 1000;
+    options.unknown_share = uniform(0, 4) / 10.0;
+    const bool sfd = uniform(0, 1);
+    const framework::FrameworkIndex& fw = Framework(sfd);
+    OrgSnapshot org = testing::MakeSyntheticOrg(fw, options, "diff");
+    std::vector<const PersonView*> people;
+    for (const auto& p : org.people) people.push_back(p.get());
+    for (bool by_competency : {true, false}) {
+      mentor::MentorScoreOptions o;
+      o.by_competency = by_competency;
+      o.has_threshold = uniform(0, 1);
+      o.threshold = uniform(4, 16) / 4.0;
+      o.voorbeeld_bonus = uniform(0, 10) / 7.0;
+      mentor::MentorLevelTable table(fw, by_competency, people);
+      std::vector<double> dense(people.size());
+      for (const PersonView* mentee : people) {
+        const mentor::MenteeGaps with = mentor::GapsOf(*mentee, o);
+        const mentor::MenteeGaps without = mentor::GapsOf(*mentee, o, false);
+        ASSERT_EQ(with.gaps, without.gaps);
+        table.ScoreAll(without, dense.data());
+        for (size_t k = 0; k < people.size(); ++k) {
+          const double want = mentor::Score(with, *people[k]);
+          std::vector<mentor::Cover> covers;
+          EXPECT_EQ(mentor::Covers(with, *people[k], &covers), want);
+          // Bit for bit, not merely close.
+          EXPECT_EQ(std::memcmp(&want, &dense[k], sizeof want), 0)
+              << want << " vs " << dense[k];
+          nonzero += want > 0;
+        }
+      }
+    }
+  }
+  EXPECT_GE(nonzero, 1000);
+}
+
+}  // namespace
+}  // namespace vakwijzer::plugins
