@@ -83,6 +83,21 @@ absl::StatusOr<v1::MatchResponse> RunMatcher(
   return matcher->Match(input);
 }
 
+// A request's time_limit_ms (0: 2 s; at most a minute) and cancellation,
+// for SolveMip.
+absl::StatusOr<optimization::MipOptions> MipOptionsFor(
+    int time_limit_ms, const std::function<bool()>& cancelled) {
+  if (time_limit_ms < 0 || time_limit_ms > 60000) {
+    return absl::InvalidArgumentError(
+        "time_limit_ms: must be between 0 and 60000");
+  }
+  optimization::MipOptions options;
+  options.time_limit =
+      absl::Milliseconds(time_limit_ms > 0 ? time_limit_ms : 2000);
+  options.cancelled = cancelled;
+  return options;
+}
+
 // One person's part of a team training plan: what the modules given to
 // them so far have raised each indicator to.
 struct Learner {
@@ -149,10 +164,8 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     return absl::InvalidArgumentError(
         "max_hours_per_person: must not be negative");
   }
-  if (request.time_limit_ms() < 0 || request.time_limit_ms() > 60000) {
-    return absl::InvalidArgumentError(
-        "time_limit_ms: must be between 0 and 60000");
-  }
+  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
+                   MipOptionsFor(request.time_limit_ms(), cancelled));
   const double max_hours =
       request.max_hours_per_person() > 0 ? request.max_hours_per_person() : 40;
   const double budget = request.budget_cost();
@@ -378,12 +391,8 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
       program.rows.push_back(std::move(total));
     }
   }
-  optimization::MipOptions options;
-  options.time_limit = absl::Milliseconds(
-      request.time_limit_ms() > 0 ? request.time_limit_ms() : 2000);
-  options.cancelled = cancelled;
   absl::StatusOr<optimization::MipSolution> solved =
-      optimization::SolveMip(program, options);
+      optimization::SolveMip(program, mip_options);
   if (solved.status().code() == absl::StatusCode::kCancelled) {
     return solved.status();
   }
@@ -665,10 +674,8 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
     return absl::InvalidArgumentError(
         "objective: must be \"score\" or \"cases\" (or empty for \"score\")");
   }
-  if (request.time_limit_ms() < 0 || request.time_limit_ms() > 60000) {
-    return absl::InvalidArgumentError(
-        "time_limit_ms: must be between 0 and 60000");
-  }
+  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
+                   MipOptionsFor(request.time_limit_ms(), cancelled));
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   std::vector<const v1::ClientCase*> cases;
   std::map<std::string, int> named;
@@ -761,12 +768,8 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
         program.rows.push_back(std::move(per_person[j]));
       }
     }
-    optimization::MipOptions options;
-    options.time_limit = absl::Milliseconds(
-        request.time_limit_ms() > 0 ? request.time_limit_ms() : 2000);
-    options.cancelled = cancelled;
     absl::StatusOr<optimization::MipSolution> solved =
-        optimization::SolveMip(program, options);
+        optimization::SolveMip(program, mip_options);
     if (solved.status().code() == absl::StatusCode::kCancelled) {
       return solved.status();
     }
