@@ -272,6 +272,11 @@ TEST_F(ImportEndToEnd, AssessmentsAreIdempotentAndCheckedFirst) {
 // peak resident set (ru_maxrss of the waited-for children; vakwijzerd is
 // not waited for until TearDown) stays far below the file's size.
 TEST_F(ImportEndToEnd, LargeFileImportsInBoundedMemory) {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed memory resident (and adds shadow memory),
+  // so the client's peak RSS says nothing there; the plain build checks it.
+  GTEST_SKIP() << "peak memory is not measurable under AddressSanitizer";
+#endif
   constexpr int kPeople = 400;
   constexpr int kRatings = 150;
   std::string people = "person_id,track\n";
