@@ -160,7 +160,9 @@ TEST(MipTest, TimeLimitReturnsAFeasibleSolutionAndAnHonestBound) {
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_TRUE(k.Feasible(s->values));
   EXPECT_GE(s->bound, s->objective - 1e-6);
-  if (s->exact) EXPECT_NEAR(s->bound, s->objective, 1e-6);
+  if (s->exact) {
+    EXPECT_NEAR(s->bound, s->objective, 1e-6);
+  }
   // The bound is at most the LP relaxation's (sum of all values is a
   // trivially valid but useless bound: it must be tighter than that).
   double all = 0;
