@@ -16,6 +16,7 @@
 #include "plugins/mentor/mentor_matcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -35,6 +36,11 @@ namespace {
 constexpr int kMaxExcluded = 100;
 constexpr int kCancelCheckEvery = 4096;
 
+// Scores and relevances are ranked on this grid: sums of the same gaps in a
+// different order differ in their last bits, and such near-equal values
+// are ties, broken by name.
+int64_t RankKey(double v) { return std::llround(v * 1e9); }
+
 // The snapshot's people are sorted by id and share the
 // "organizations/{org}/people/" prefix, so their index is resource-name
 // order: ties are broken without touching the people, and names are built
@@ -43,7 +49,9 @@ struct Candidate {
   const PersonView* person;
   size_t index;  // in OrgSnapshot::people
   double score;
+  int64_t score_key = RankKey(score);
   double relevance = 0;  // lambda · score / max score (MMR only)
+  int64_t relevance_key = 0;
   // MMR only: the candidate's teams, as ids in [teams_begin, teams_end) of
   // a flat array, so that sharing is checked without touching the person.
   uint32_t teams_begin = 0, teams_end = 0;
@@ -59,7 +67,8 @@ class MentorMatcher final : public Matcher {
     info_.set_description(
         "Ranks colleagues in the same organisation and framework who can "
         "mentor the subject where the subject has gaps: score = Σ gap · "
-        "[mentor level ≥ threshold] · (1 + voorbeeld_bonus · [mentor at the "
+        "[mentor level ≥ threshold and above the mentee's] · (1 + "
+        "voorbeeld_bonus · [mentor at the "
         "framework's top level]); optional team diversity by MMR.");
     info_.set_subject("a person (the mentee)");
     *info_.add_parameters() = StringParam(
@@ -70,8 +79,8 @@ class MentorMatcher final : public Matcher {
         {"competency", "indicator"});
     *info_.add_parameters() = NumberParam(
         "threshold", "",
-        "a mentor helps on a unit at or above this level; default the "
-        "mentee's target level",
+        "a mentor helps on a unit at or above this level, and only above "
+        "the mentee's own level there; default the mentee's target level",
         0, 100);
     *info_.add_parameters() = NumberParam(
         "voorbeeld_bonus", "0.5",
@@ -137,7 +146,8 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     }
   };
   auto better = [](const Candidate& a, const Candidate& b) {
-    return a.score != b.score ? a.score > b.score : a.NameBefore(b);
+    return a.score_key != b.score_key ? a.score_key > b.score_key
+                                      : a.NameBefore(b);
   };
   const bool mmr = lambda < 1;
   const std::string not_in_teams =
@@ -234,11 +244,15 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     double max_score = 0;
     for (const Candidate& c : candidates)
       max_score = std::max(max_score, c.score);
-    for (Candidate& c : candidates) c.relevance = lambda * c.score / max_score;
+    for (Candidate& c : candidates) {
+      c.relevance = lambda * c.score / max_score;
+      c.relevance_key = RankKey(c.relevance);
+    }
     std::sort(candidates.begin(), candidates.end(),
               [](const Candidate& a, const Candidate& b) {
-                return a.relevance != b.relevance ? a.relevance > b.relevance
-                                                  : a.NameBefore(b);
+                return a.relevance_key != b.relevance_key
+                           ? a.relevance_key > b.relevance_key
+                           : a.NameBefore(b);
               });
     std::vector<char> picked_team(team_index.size(), 0);
     auto shares_team = [&](const Candidate& c) {
@@ -262,9 +276,11 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       }
       size_t pick = free;
       if (first < free) {
-        double shared_value = candidates[first].relevance - penalty;
-        if (free == n || shared_value > candidates[free].relevance ||
-            (shared_value == candidates[free].relevance &&
+        const int64_t shared_key =
+            RankKey(candidates[first].relevance - penalty);
+        const int64_t free_key = free == n ? 0 : candidates[free].relevance_key;
+        if (free == n || shared_key > free_key ||
+            (shared_key == free_key &&
              candidates[first].NameBefore(candidates[free]))) {
           pick = first;
         }
@@ -312,8 +328,10 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     r->set_value(s.units[u].gap);
     r->set_note(absl::StrCat("mentee ", mentor::Num(s.units[u].mentee_level),
                              " → target ", mentor::Num(target),
-                             "; no mentor shown reaches ",
-                             mentor::Num(s.threshold)));
+                             s.units[u].mentee_level >= s.threshold
+                                 ? "; no mentor shown is above the mentee"
+                                 : absl::StrCat("; no mentor shown reaches ",
+                                                mentor::Num(s.threshold))));
   }
 
   const double mentee_gap = s.total_gap;
@@ -336,12 +354,11 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
                                       s.rated_units, " rated ", unit_word,
                                       unknown_note, "; no mentor needed."));
   } else if (picked.empty()) {
-    response.set_summary(
-        absl::StrCat("No colleague reaches level ", mentor::Num(s.threshold),
-                     " on any of the "
-                     "mentee's ",
-                     s.units.size(), " ", unit_word, " with a gap (total ",
-                     mentor::Num(mentee_gap), ")", unknown_note, "."));
+    response.set_summary(absl::StrCat(
+        "No colleague is above the mentee and at level ",
+        mentor::Num(s.threshold), " or higher on any of the mentee's ",
+        s.units.size(), " ", unit_word, " with a gap (total ",
+        mentor::Num(mentee_gap), ")", unknown_note, "."));
   } else {
     response.set_summary(absl::StrCat(
         n, n == 1 ? " colleague" : " colleagues",

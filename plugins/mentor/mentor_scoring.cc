@@ -163,7 +163,6 @@ MenteeGaps GapsOf(const PersonView& mentee, const MentorScoreOptions& options,
       if (level >= s.target) continue;
       s.units.push_back(
           {first[c]->competency->code(), level, s.target - level, c});
-      s.gaps.push_back(s.target - level);
       for (size_t t = 0; t < per_track.size(); ++t) {
         TrackUnits& tu = s.tracks[t];
         tu.ordinals.insert(tu.ordinals.end(), per_track[t][c].begin(),
@@ -183,14 +182,20 @@ MenteeGaps GapsOf(const PersonView& mentee, const MentorScoreOptions& options,
       if (level >= s.target) continue;
       s.units.push_back(
           {ref->indicator->id(), level, s.target - level, ref->ordinal});
-      s.gaps.push_back(s.target - level);
       for (TrackUnits& t : s.tracks) {
         if (t.track == mentee.track) t.ordinals.push_back(ref->ordinal);
         t.start.push_back(static_cast<int>(t.ordinals.size()));
       }
     }
   }
-  for (const GapUnit& u : s.units) s.total_gap += u.gap;
+  for (const GapUnit& u : s.units) {
+    s.gaps.push_back(u.gap);
+    // l > mentee_level  <=>  l >= the next double above it.
+    s.bars.push_back(std::max(
+        s.threshold, std::nextafter(u.mentee_level,
+                                    std::numeric_limits<double>::infinity())));
+    s.total_gap += u.gap;
+  }
   return s;
 }
 
@@ -204,7 +209,7 @@ double Covers(const MenteeGaps& s, const PersonView& p,
     double level;
     if (!LevelAt(p, ordinals + t->start[u], ordinals + t->start[u + 1],
                  &level) ||
-        level < s.threshold) {
+        level < s.bars[u]) {
       continue;
     }
     bool voorbeeld = level >= s.max_level;
@@ -226,6 +231,7 @@ double Score(const MenteeGaps& s, const PersonView& p) {
   const int* ordinals = t->ordinals.data();
   const int* start = t->start.data();
   const double* gaps = s.gaps.data();
+  const double* bars = s.bars.data();
   const double voorbeeld_factor = 1 + s.bonus;
   double score = 0;
   for (size_t u = 0, units = s.gaps.size(); u < units; ++u) {
@@ -238,7 +244,7 @@ double Score(const MenteeGaps& s, const PersonView& p) {
       known += is_known;
     }
     double level = sum / (known > 0 ? known : 1);
-    bool covers = known > 0 && level >= s.threshold;
+    bool covers = known > 0 && level >= bars[u];
     double factor = level >= s.max_level ? voorbeeld_factor : 1.0;
     score += covers ? gaps[u] * factor : 0.0;
   }
@@ -312,16 +318,17 @@ void MentorLevelTable::ScoreAll(const MenteeGaps& s, double* out) const {
   const size_t n = people_.size();
   std::fill(out, out + n, 0.0);
   const double voorbeeld_factor = 1 + s.bonus;
-  const double threshold = s.threshold, max_level = s.max_level;
+  const double max_level = s.max_level;
   for (size_t u = 0; u < s.units.size(); ++u) {
     const double* col = levels_.data() + s.units[u].column * n;
+    const double bar = s.bars[u];
     const double plain = s.gaps[u] * 1.0;
     const double voorbeeld = s.gaps[u] * voorbeeld_factor;
     // NaN (no level) fails both comparisons.
     for (size_t k = 0; k < n; ++k) {
       const double l = col[k];
       const double value = l >= max_level ? voorbeeld : plain;
-      out[k] += l >= threshold ? value : 0.0;
+      out[k] += l >= bar ? value : 0.0;
     }
   }
 }

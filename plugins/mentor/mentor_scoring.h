@@ -9,12 +9,16 @@
 // level, gap_u = max(0, T − mentee_level_u); a unit the mentee was never
 // rated on has no gap (it is counted apart, never folded into a score).
 //
-//   score(m) = Σ_u gap_u · [ℓ_m,u ≥ threshold] · (1 + bonus·[ℓ_m,u ≥ max])
+//   score(m) = Σ_u gap_u · [ℓ_m,u ≥ threshold ∧ ℓ_m,u > ℓ_u] · (1 +
+//   bonus·[ℓ_m,u ≥ max])
 //
-// summed in double in unit order. At competency granularity ℓ is the mean
-// of the person's known levels on the competency's indicators of their own
-// track; at indicator granularity only a colleague on the mentee's track has
-// a level on the mentee's indicators.
+// summed in double in unit order, where ℓ_u is the mentee's own level: a
+// mentor is credited on a unit only where they are above the mentee and at
+// least at the threshold (domain.md §8), so a threshold set below the
+// mentee's level never credits a mentor at or below it. At competency
+// granularity ℓ is the mean of the person's known levels on the competency's
+// indicators of their own track; at indicator granularity only a colleague on
+// the mentee's track has a level on the mentee's indicators.
 //
 // Everything here is a pure function of its arguments; thread-compatible.
 #ifndef VAKWIJZER_PLUGINS_MENTOR_MENTOR_SCORING_H_
@@ -68,8 +72,12 @@ struct MenteeGaps {
   double threshold = 0;
   double max_level = 0;
   double bonus = 0;
-  std::vector<GapUnit> units;      // in framework order
-  std::vector<double> gaps;        // units[u].gap, contiguous
+  std::vector<GapUnit> units;  // in framework order
+  std::vector<double> gaps;    // units[u].gap, contiguous
+  // The least level that credits a mentor on unit u: the threshold, or just
+  // above the mentee's level when that is higher (a mentor's level l credits
+  // iff l >= bars[u]).
+  std::vector<double> bars;
   std::vector<TrackUnits> tracks;  // empty unless built with_tracks
   int unknown_units = 0;           // units of the mentee's never rated
   int rated_units = 0;

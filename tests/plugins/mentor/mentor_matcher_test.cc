@@ -344,14 +344,23 @@ TEST_F(MentorMatcherTest, ExplicitThreshold) {
                            {{"granularity", "indicator"}, {"threshold", "3"}}));
   EXPECT_THAT(Names(high), ElementsAre("anna", "bram", "fleur"));
   EXPECT_THAT(Scores(high), ElementsAre(3.0, 1.5, 0.75));
-  // Threshold 1 (below target): dirk's 1s now count.
-  //   anna (3,2,1) 3 + 1 + 0.5 = 4.5;  bram 4;  dirk 2 + 1 + 0.5 = 3.5;
-  //   fleur 0.75.
+  // Threshold 1 (below target): a level of 1 counts, but only where it is
+  // above the mentee's own (0, 1, 1.5 on j-a1-1, j-a1-2, j-a2-1):
+  //   anna (3,2,1) 3 + 1 + 0 (1 is below 1.5) = 4;  bram 2 + 1.5 + 0.5 = 4;
+  //   dirk (1,1,1) 2 + 0 (1 is not above 1) + 0 = 2;  fleur 0.75.
   ASSERT_OK_AND_ASSIGN(v1::MatchResponse low,
                        Run(BaseOrg(), PersonResource("mentee"),
                            {{"granularity", "indicator"}, {"threshold", "1"}}));
   EXPECT_THAT(Names(low), ElementsAre("anna", "bram", "dirk", "fleur"));
-  EXPECT_THAT(Scores(low), ElementsAre(4.5, 4.0, 3.5, 0.75));
+  EXPECT_THAT(Scores(low), ElementsAre(4.0, 4.0, 2.0, 0.75));
+  ASSERT_EQ(low.items(2).contributions_size(), 1);
+  EXPECT_EQ(low.items(2).contributions(0).key(), "j-a1-1");
+  // Threshold 0: a mentor at the mentee's level (dirk on j-a1-2) or below
+  // it (anna on j-a2-1) is still not credited.
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse zero,
+                       Run(BaseOrg(), PersonResource("mentee"),
+                           {{"granularity", "indicator"}, {"threshold", "0"}}));
+  EXPECT_THAT(Scores(zero), ElementsAre(4.0, 4.0, 2.0, 0.75));
 }
 
 TEST_F(MentorMatcherTest, TeamFilter) {
@@ -634,7 +643,7 @@ double OracleScore(const framework::FrameworkIndex& fw,
         if (std::isnan(ml)) continue;
         double gap = std::max(0.0, mentee.target_level - ml);
         double tl = MeanLevel(fw, mentor, IdsOf(c, mentor.track));
-        if (gap > 0 && !std::isnan(tl) && tl >= threshold) {
+        if (gap > 0 && !std::isnan(tl) && tl >= threshold && tl > ml) {
           score += gap * (1 + (tl >= fw.max_level() ? bonus : 0));
         }
       } else {
@@ -644,7 +653,7 @@ double OracleScore(const framework::FrameworkIndex& fw,
           double gap = std::max(0.0, mentee.target_level - ml);
           if (gap <= 0 || mentor.track != mentee.track) continue;
           double tl = MeanLevel(fw, mentor, {id});
-          if (!std::isnan(tl) && tl >= threshold) {
+          if (!std::isnan(tl) && tl >= threshold && tl > ml) {
             score += gap * (1 + (tl >= fw.max_level() ? bonus : 0));
           }
         }
@@ -731,8 +740,11 @@ TEST_F(MentorMatcherTest, BruteForceOverRandomOrgs) {
     ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
                          Run(org, PersonResource(mentee.id), params, page));
     std::vector<Oracle> ranked = eligible;
-    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-      return a.score != b.score ? a.score > b.score : a.name < b.name;
+    // Scores within 1e-9 are ties (sums of the same gaps in another order
+    // differ in their last bits), broken by name.
+    auto tie = [](double a, double b) { return std::abs(a - b) <= 1e-9; };
+    std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+      return !tie(a.score, b.score) ? a.score > b.score : a.name < b.name;
     });
     EXPECT_EQ(r.candidate_count(), static_cast<int>(eligible.size()));
     ASSERT_EQ(r.items_size(), std::min<int>(page, ranked.size()));
@@ -743,8 +755,8 @@ TEST_F(MentorMatcherTest, BruteForceOverRandomOrgs) {
       if (i > 0) {
         const auto& a = r.items(i - 1);
         const auto& b = r.items(i);
-        EXPECT_TRUE(a.score() > b.score() ||
-                    (a.score() == b.score() && a.name() < b.name()));
+        EXPECT_TRUE(a.score() > b.score() + 1e-9 ||
+                    (tie(a.score(), b.score()) && a.name() < b.name()));
       }
       double sum = 0;
       for (const auto& c : r.items(i).contributions()) sum += c.value();
@@ -767,8 +779,8 @@ TEST_F(MentorMatcherTest, BruteForceOverRandomOrgs) {
         for (const Oracle& s : picked)
           sim = std::max(sim, ShareTeam(left[c], s) ? 1.0 : 0.0);
         double value = lambda * left[c].score / max_score - (1 - lambda) * sim;
-        if (c == 0 || value > best_value ||
-            (value == best_value && left[c].name < left[best].name)) {
+        if (c == 0 || value > best_value + 1e-9 ||
+            (tie(value, best_value) && left[c].name < left[best].name)) {
           best = c;
           best_value = value;
         }

@@ -10,7 +10,11 @@
 // level, gap_u = max(0, T − mentee_level_u); a unit the mentee was never
 // rated on has no gap (it is counted apart, never folded into a score).
 //
-//   score(m) = Σ_u gap_u · [ℓ_m,u ≥ threshold] · (1 + bonus·[ℓ_m,u ≥ max])
+//   score(m) = Σ_u gap_u · [ℓ_m,u ≥ threshold ∧ ℓ_m,u > ℓ_u] · (1 +
+//   bonus·[ℓ_m,u ≥ max])
+//
+// (ℓ_u the mentee's own level; the second condition and the ranking on a
+// 1e-9 grid, RankKey, were added by issue 9 to both copies.)
 //
 // At competency granularity ℓ is the mean of the person's known levels on
 // the competency's indicators of their own track, so colleagues on another
@@ -26,6 +30,7 @@
 #include "tests/plugins/mentor/reference_mentor_matcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -41,6 +46,8 @@
 
 namespace vakwijzer::plugins::reference {
 namespace {
+
+int64_t RankKey(double v) { return std::llround(v * 1e9); }
 
 constexpr int kMaxExcluded = 100;
 constexpr int kCancelCheckEvery = 4096;
@@ -135,7 +142,7 @@ double Covers(const Scoring& s, const PersonView& p,
     double level;
     if (!LevelAt(p, ordinals + t->start[u], ordinals + t->start[u + 1],
                  &level) ||
-        level < s.threshold) {
+        level < s.threshold || level <= s.units[u].mentee_level) {
       continue;
     }
     bool voorbeeld = level >= s.max_level;
@@ -169,7 +176,8 @@ double Score(const Scoring& s, const PersonView& p) {
       known += is_known;
     }
     double level = sum / (known > 0 ? known : 1);
-    bool covers = known > 0 && level >= s.threshold;
+    bool covers =
+        known > 0 && level >= s.threshold && level > s.units[u].mentee_level;
     double factor = level >= s.max_level ? voorbeeld_factor : 1.0;
     score += covers ? gaps[u] * factor : 0.0;
   }
@@ -407,7 +415,9 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   std::vector<bool> penalised_pick;
   if (lambda >= 1) {
     auto better = [](const Candidate& a, const Candidate& b) {
-      return a.score != b.score ? a.score > b.score : a.NameBefore(b);
+      return RankKey(a.score) != RankKey(b.score)
+                 ? RankKey(a.score) > RankKey(b.score)
+                 : a.NameBefore(b);
     };
     std::partial_sort(candidates.begin(), candidates.begin() + k,
                       candidates.end(), better);
@@ -420,8 +430,9 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     for (Candidate& c : candidates) c.relevance = lambda * c.score / max_score;
     std::sort(candidates.begin(), candidates.end(),
               [](const Candidate& a, const Candidate& b) {
-                return a.relevance != b.relevance ? a.relevance > b.relevance
-                                                  : a.NameBefore(b);
+                return RankKey(a.relevance) != RankKey(b.relevance)
+                           ? RankKey(a.relevance) > RankKey(b.relevance)
+                           : a.NameBefore(b);
               });
     std::vector<char> picked_team(team_index.size(), 0);
     auto shares_team = [&](const Candidate& c) {
@@ -445,9 +456,9 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       }
       size_t pick = free;
       if (first < free) {
-        double shared_value = candidates[first].relevance - penalty;
-        if (free == n || shared_value > candidates[free].relevance ||
-            (shared_value == candidates[free].relevance &&
+        int64_t shared_key = RankKey(candidates[first].relevance - penalty);
+        if (free == n || shared_key > RankKey(candidates[free].relevance) ||
+            (shared_key == RankKey(candidates[free].relevance) &&
              candidates[first].NameBefore(candidates[free]))) {
           pick = first;
         }
@@ -527,9 +538,11 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     v1::Contribution* r = response.add_residual();
     r->set_key(s.units[u].key);
     r->set_value(s.units[u].gap);
-    r->set_note(absl::StrCat("mentee ", Num(s.units[u].mentee_level),
-                             " → target ", Num(target),
-                             "; no mentor shown reaches ", Num(s.threshold)));
+    r->set_note(absl::StrCat(
+        "mentee ", Num(s.units[u].mentee_level), " → target ", Num(target),
+        s.units[u].mentee_level >= s.threshold
+            ? std::string("; no mentor shown is above the mentee")
+            : absl::StrCat("; no mentor shown reaches ", Num(s.threshold))));
   }
 
   double best_coverage = 0;
@@ -557,12 +570,10 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
                                       " rated ", unit_word, unknown_note,
                                       "; no mentor needed."));
   } else if (picked.empty()) {
-    response.set_summary(
-        absl::StrCat("No colleague reaches level ", Num(s.threshold),
-                     " on any of the "
-                     "mentee's ",
-                     s.units.size(), " ", unit_word, " with a gap (total ",
-                     Num(mentee_gap), ")", unknown_note, "."));
+    response.set_summary(absl::StrCat(
+        "No colleague is above the mentee and at level ", Num(s.threshold),
+        " or higher on any of the mentee's ", s.units.size(), " ", unit_word,
+        " with a gap (total ", Num(mentee_gap), ")", unknown_note, "."));
   } else {
     response.set_summary(
         absl::StrCat(n, n == 1 ? " colleague" : " colleagues",
