@@ -59,6 +59,16 @@ struct Tally {
   }
 };
 
+// FAILED_PRECONDITION unless the server serves `name`, whose model a team
+// call uses: checked before anything else, so the answer does not depend on
+// the data.
+absl::Status RequireMatcher(const plugins::MatcherRegistry& matchers,
+                            absl::string_view name) {
+  if (matchers.Find(name) != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("this server does not serve the ", name, " matcher"));
+}
+
 // Runs `name` (a registered matcher) directly, over every candidate.
 absl::StatusOr<v1::MatchResponse> RunMatcher(
     const plugins::MatcherRegistry& matchers,
@@ -152,6 +162,7 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
   ASSIGN_OR_RETURN(
       std::string org,
       ParseOrganizationName(request.selector().parent(), "selector.parent"));
+  RETURN_IF_ERROR(RequireMatcher(*matchers_, "training"));
   if (!(request.budget_cost() > 0) || !std::isfinite(request.budget_cost())) {
     return absl::InvalidArgumentError(
         "budget_cost: must be a positive number of euros");
@@ -668,6 +679,7 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
     const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(std::string org,
                    ParseOrganizationName(request.parent(), "parent"));
+  RETURN_IF_ERROR(RequireMatcher(*matchers_, "case-staffing"));
   const bool cases_first = request.objective() == "cases";
   if (!cases_first && !request.objective().empty() &&
       request.objective() != "score") {

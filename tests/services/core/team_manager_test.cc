@@ -792,5 +792,34 @@ TEST_F(TeamManagerTest, PlanTeamTrainingChecksItsRequest) {
                         absl::StatusCode::kInvalidArgument, "time_limit_ms"));
 }
 
+// A server started without a matcher (--matchers=...) refuses the team
+// calls built on it, naming it, whatever the data.
+TEST_F(TeamManagerTest, TeamCallsNameTheMatcherTheServerWasStartedWithout) {
+  AddPerson("ann", "t1", {{"j-a1-1", 1}}, 1);
+  plugins::MatcherRegistry none;
+  TeamManager bare(frameworks_.get(), &none, cache_.get());
+
+  v1::PlanTeamTrainingRequest plan;
+  plan.mutable_selector()->set_parent("organizations/acme");
+  plan.set_budget_cost(100);
+  absl::Status status = bare.PlanTeamTraining(plan, never_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "this server does not serve the training matcher");
+
+  v1::StaffCasesRequest staff;
+  staff.set_parent("organizations/acme");
+  status = bare.StaffCases(staff, never_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "this server does not serve the case-staffing matcher");
+
+  v1::AssignMentorsRequest mentors;
+  mentors.mutable_mentees()->set_parent("organizations/acme");
+  status = bare.AssignMentors(mentors, never_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "this server does not serve the mentor matcher");
+}
+
 }  // namespace
 }  // namespace vakwijzer::core
