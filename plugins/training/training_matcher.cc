@@ -10,7 +10,11 @@
 //    enumeration, Khuller, Moss & Naor 1999). An online upper bound on the
 //    optimum (Leskovec et al.) is reported with it;
 //  - exact: branch and bound over the candidates in name order, for small
-//    candidate sets.
+//    candidate sets; beyond exact_limit candidates (or when branch and
+//    bound hits its node limit) an integer program (optimization/mip.h)
+//    within time_limit_ms, the greedy plan kept when it is not beaten.
+//    `exact` is set only when a solver proved the optimum, or when the
+//    greedy plan meets its own upper bound.
 #include "plugins/training/training_matcher.h"
 
 #include <algorithm>
@@ -31,8 +35,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "optimization/mip.h"
 
 namespace vakwijzer::plugins {
 namespace {
@@ -61,6 +67,7 @@ constexpr char kFocus[] = "focus";
 constexpr char kFocusWeight[] = "focus_weight";
 constexpr char kMode[] = "mode";
 constexpr char kExactLimit[] = "exact_limit";
+constexpr char kTimeLimitMs[] = "time_limit_ms";
 
 absl::Status Cancelled() {
   return absl::CancelledError("training: the request was cancelled");
@@ -110,6 +117,7 @@ struct Settings {
   double focus_weight = 1;
   std::string mode;
   int exact_limit = 1;
+  int time_limit_ms = 0;
 };
 
 // An indicator of the person's track with a gap to the target.
@@ -575,6 +583,82 @@ absl::StatusOr<std::optional<Plan>> SolveExact(const Problem& p,
   return OrderByGain(p, std::move(result.set));
 }
 
+// The integer program of the plan: x_c = 1 when candidate c is taken; per
+// gap indicator g with levels L_1 < … < L_k that candidates reach above its
+// level L_0, z_g,j ∈ [0, 1] is "g reaches L_j", worth w_g · (L_j − L_j−1) and
+// at most the number of taken candidates reaching L_j. At the optimum z is 1
+// exactly where a taken module reaches L_j, so the objective is f. Budgets of
+// hours, money and module count are rows.
+struct ProgramResult {
+  std::optional<Plan> plan;  // none when no solution was found in time
+  double bound = 0;
+  bool exact = false;
+};
+
+absl::StatusOr<ProgramResult> SolveProgram(
+    const Problem& p, absl::Duration time_limit,
+    const std::function<bool()>& cancelled) {
+  optimization::MipProblem program;
+  const int n = p.size();
+  for (int c = 0; c < n; ++c) program.AddColumn(0, 0, 1, true);
+  std::vector<std::vector<std::pair<double, int>>> reach(p.gaps().size());
+  for (int c = 0; c < n; ++c) {
+    for (const auto& [g, cap] : p.cands()[c].caps)
+      reach[g].emplace_back(cap, c);
+  }
+  for (size_t g = 0; g < reach.size(); ++g) {
+    std::vector<std::pair<double, int>>& r = reach[g];
+    std::sort(r.begin(), r.end());
+    double below = p.gaps()[g].level;
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (r[i].first <= below + kEps) continue;  // a level already listed
+      const double level = r[i].first;
+      const int z =
+          program.AddColumn(p.gaps()[g].weight * (level - below), 0, 1, false);
+      optimization::MipProblem::Row row;  // z − Σ x_c (c reaches level) ≤ 0
+      row.terms.emplace_back(z, 1.0);
+      for (size_t k = i; k < r.size(); ++k)
+        row.terms.emplace_back(r[k].second, -1.0);
+      row.upper = 0;
+      program.rows.push_back(std::move(row));
+      below = level;
+    }
+  }
+  const Settings& s = p.settings();
+  optimization::MipProblem::Row hours, money, count;
+  for (int c = 0; c < n; ++c) {
+    hours.terms.emplace_back(c, p.cands()[c].hours);
+    money.terms.emplace_back(c, p.cands()[c].cost);
+    count.terms.emplace_back(c, 1.0);
+  }
+  hours.upper = s.budget_hours + kEps;
+  program.rows.push_back(std::move(hours));
+  if (s.budget_cost.has_value()) {
+    money.upper = *s.budget_cost + kEps;
+    program.rows.push_back(std::move(money));
+  }
+  count.upper = s.max_modules;
+  program.rows.push_back(std::move(count));
+
+  optimization::MipOptions options;
+  options.time_limit = time_limit;
+  options.cancelled = cancelled;
+  absl::StatusOr<optimization::MipSolution> solution =
+      optimization::SolveMip(program, options);
+  ProgramResult result;
+  if (absl::IsNotFound(solution.status())) return result;
+  if (absl::IsCancelled(solution.status())) return Cancelled();
+  RETURN_IF_ERROR(solution.status());
+  std::vector<int> set;
+  for (int c = 0; c < n; ++c) {
+    if (solution->values[c] > 0.5) set.push_back(c);
+  }
+  result.plan = OrderByGain(p, std::move(set));
+  result.bound = solution->bound;
+  result.exact = solution->exact;
+  return result;
+}
+
 // The greedy plan's bound on the optimum: the smallest of f(all
 // candidates) and f(S) + each relaxation of Σ δ_c(S) over the full budgets
 // (the optimum's modules fit them).
@@ -631,6 +715,7 @@ Settings ReadSettings(const Params& params) {
   s.focus_weight = params.Number(kFocusWeight);
   s.mode = params.String(kMode);
   s.exact_limit = static_cast<int>(params.Integer(kExactLimit));
+  s.time_limit_ms = static_cast<int>(params.Integer(kTimeLimitMs));
   return s;
 }
 
@@ -801,7 +886,8 @@ class TrainingMatcher final : public Matcher {
         "Recommends training modules that close the most weighted gap of a "
         "person to their target level, within budgets of hours, money and "
         "module count. Greedy with partial enumeration and an upper bound on "
-        "the optimum, or exact branch and bound for few candidates.");
+        "the optimum, improved to the proven optimum by branch and bound "
+        "(few candidates) or an integer program (many).");
     info_.set_subject("a person");
     auto* p = info_.mutable_parameters();
     *p->Add() = NumberParam(kBudgetHours, "40",
@@ -825,13 +911,24 @@ class TrainingMatcher final : public Matcher {
     *p->Add() =
         NumberParam(kFocusWeight, "2",
                     "Weight of the focus indicators; others weigh 1.", 1, 100);
-    *p->Add() = StringParam(kMode, "auto",
-                            "auto: exact for at most exact_limit eligible "
-                            "modules, else greedy; greedy; exact.",
-                            {"auto", "greedy", "exact"});
-    *p->Add() =
-        IntegerParam(kExactLimit, "20",
-                     "Most eligible modules for the exact search.", 1, 25);
+    *p->Add() = StringParam(
+        kMode, "auto",
+        "auto: the greedy plan unless its bound proves it optimal, improved "
+        "by branch and bound (at most exact_limit eligible modules) or the "
+        "integer program (within time_limit_ms); greedy: the greedy plan "
+        "and its bound only; exact: the proven optimum, however long it "
+        "takes (bounded by the call's deadline).",
+        {"auto", "greedy", "exact"});
+    *p->Add() = IntegerParam(
+        kExactLimit, "20",
+        "Most eligible modules for branch and bound; beyond it the integer "
+        "program.",
+        1, 25);
+    *p->Add() = IntegerParam(
+        kTimeLimitMs, "200",
+        "Most milliseconds the integer program searches in auto mode; 0: "
+        "none (greedy and branch and bound only).",
+        0, 60000);
   }
 
   const v1::MatcherInfo& Info() const override { return info_; }
@@ -920,40 +1017,50 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
     c.unit_cost = NormalisedCost(c.hours, c.cost, settings, n);
   }
 
-  bool exact = settings.mode == "exact" ||
-               (settings.mode == "auto" && n <= settings.exact_limit);
-  if (settings.mode == "exact" && n > settings.exact_limit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "parameters[\"", kMode,
-        "\"]: exact search takes at most exact_limit = ", settings.exact_limit,
-        " eligible modules and ", n,
-        " are eligible; raise exact_limit (at most 25), narrow formats or "
-        "languages, or use greedy"));
-  }
-
   Problem problem(std::move(gaps), std::move(cands), settings, input.cancelled);
   ASSIGN_OR_RETURN(Plan plan, SolveGreedy(problem));
-  bool stopped = false;
-  if (exact) {
+  std::vector<int> everything(n);
+  for (int c = 0; c < n; ++c) everything[c] = c;
+  const Plan all = problem.Build(everything);
+  const double coverable = problem.Value(all);
+  double upper_bound =
+      GreedyUpperBound(problem, plan, problem.Value(plan), coverable);
+  // Branch and bound over few candidates (its optimum is the first in name
+  // order among plans of equal gain); otherwise the greedy plan, proven
+  // optimal when it meets its own bound, else improved by the integer
+  // program within the time limit.
+  bool exact = false;
+  bool unproven = false;  // a search ran and could not prove the optimum
+  if (settings.mode != "greedy" && n <= settings.exact_limit) {
     ASSIGN_OR_RETURN(std::optional<Plan> optimum,
                      SolveExact(problem, problem.Value(plan),
                                 settings.mode == "auto" ? kAutoNodeLimit : 0));
     if (optimum.has_value()) {
       plan = std::move(*optimum);
+      exact = true;
     } else {
-      exact = false;
-      stopped = true;
+      unproven = true;
     }
+  } else {
+    exact = upper_bound <= problem.Value(plan) + kEps;
+  }
+  const absl::Duration limit = settings.mode == "exact"
+                                   ? absl::InfiniteDuration()
+                                   : absl::Milliseconds(settings.time_limit_ms);
+  if (!exact && settings.mode != "greedy" && limit > absl::ZeroDuration()) {
+    ASSIGN_OR_RETURN(ProgramResult program,
+                     SolveProgram(problem, limit, input.cancelled));
+    if (program.plan.has_value()) {
+      if (problem.Value(*program.plan) > problem.Value(plan) + kEps) {
+        plan = std::move(*program.plan);
+      }
+      exact = program.exact;
+      upper_bound = std::min(upper_bound, program.bound);
+    }
+    unproven = !exact;
   }
   const double total_gain = problem.Value(plan);
-
-  std::vector<int> everything(n);
-  for (int c = 0; c < n; ++c) everything[c] = c;
-  const Plan all = problem.Build(everything);
-  const double coverable = problem.Value(all);
-  const double upper_bound =
-      exact ? total_gain
-            : GreedyUpperBound(problem, plan, total_gain, coverable);
+  upper_bound = exact ? total_gain : std::max(total_gain, upper_bound);
   const std::string binding = BindingConstraint(problem, plan);
   const auto& pg = problem.gaps();
 
@@ -1074,9 +1181,11 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
                              Plural(n, "candidate", "candidates"))
               : absl::StrCat("at most ", FormatGain(upper_bound), " reachable"),
         "; binding constraint: ", binding.empty() ? "none" : binding);
-    if (stopped) {
-      absl::StrAppend(&summary, "; exact search stopped after ", kAutoNodeLimit,
-                      " nodes, greedy plan kept");
+    if (unproven) {
+      absl::StrAppend(&summary,
+                      "; optimum not proven within the search limits "
+                      "(time_limit_ms = ",
+                      settings.time_limit_ms, ")");
     }
   }
   if (unknown > 0) {

@@ -208,7 +208,7 @@ TEST_F(MiniTest, InfoDeclaresParameters) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "budget_hours", "budget_cost", "max_modules", "formats",
                        "languages", "include_unknown", "focus", "focus_weight",
-                       "mode", "exact_limit"}));
+                       "mode", "exact_limit", "time_limit_ms"}));
 }
 
 // All three fit in 40 h (34 h). f(all) = 4.5 = the whole gap, but beta is
@@ -255,7 +255,8 @@ TEST_F(MiniTest, PlanClosesWholeGap) {
     EXPECT_DOUBLE_EQ(m.at("hours_used"), 30);
     EXPECT_DOUBLE_EQ(m.at("cost_used"), 600);
     EXPECT_DOUBLE_EQ(m.at("modules"), 2);
-    EXPECT_DOUBLE_EQ(m.at("exact"), std::string(mode) == "greedy" ? 0 : 1);
+    // Greedy too: its plan meets its bound (the whole gap).
+    EXPECT_DOUBLE_EQ(m.at("exact"), 1);
     EXPECT_DOUBLE_EQ(m.at("candidates"), 3);
     EXPECT_DOUBLE_EQ(m.at("unknown_indicators"), 1);
     EXPECT_THAT(r.summary(),
@@ -572,20 +573,46 @@ TEST(TrainingLargeTest, CancelledIsCancelled) {
                absl::StatusCode::kCancelled, "cancelled");
 }
 
-TEST(TrainingLargeTest, ExactRefusesManyCandidates) {
-  EXPECT_ERROR(
+// Beyond exact_limit candidates, auto and exact mode solve the integer
+// program: never worse than the greedy plan, within the greedy plan's bound.
+// (A time limit far above the solve time, so that the outcome does not
+// depend on the machine's load.)
+TEST(TrainingLargeTest, ManyCandidatesGoToTheIntegerProgram) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::MatchResponse greedy,
       (RunMatcher(LargeOrg(), SfdFrameworks(),
-                  "organizations/big/people/p000001", {{"mode", "exact"}})),
-      absl::StatusCode::kInvalidArgument, "parameters[\"mode\"]");
+                  "organizations/big/people/p000001",
+                  {{"budget_cost", "2000"}, {"mode", "greedy"}})));
+  for (const char* mode : {"auto", "exact"}) {
+    SCOPED_TRACE(mode);
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
+                         (RunMatcher(LargeOrg(), SfdFrameworks(),
+                                     "organizations/big/people/p000001",
+                                     {{"budget_cost", "2000"},
+                                      {"mode", mode},
+                                      {"time_limit_ms", "60000"}})));
+    const auto& m = r.metrics();
+    EXPECT_GT(m.at("candidates"), 20);
+    EXPECT_EQ(m.at("exact"), 1);
+    EXPECT_EQ(m.at("upper_bound"), m.at("total_gain"));
+    EXPECT_GE(m.at("total_gain"), greedy.metrics().at("total_gain") - 1e-9);
+    EXPECT_LE(m.at("total_gain"), greedy.metrics().at("upper_bound") + 1e-9);
+    EXPECT_LE(m.at("hours_used"), 40);
+    EXPECT_LE(m.at("cost_used"), 2000);
+    EXPECT_LE(m.at("modules"), 5);
+  }
 }
 
 TEST(TrainingLargeTest, GreedyOnLargeOrgIsFeasibleAndBounded) {
-  ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
-                       (RunMatcher(LargeOrg(), SfdFrameworks(),
-                                   "organizations/big/people/p000001",
-                                   {{"budget_cost", "2000"}})));
+  ASSERT_OK_AND_ASSIGN(
+      v1::MatchResponse r,
+      (RunMatcher(LargeOrg(), SfdFrameworks(),
+                  "organizations/big/people/p000001",
+                  {{"budget_cost", "2000"}, {"mode", "greedy"}})));
   const auto& m = r.metrics();
-  EXPECT_EQ(m.at("exact"), 0);
+  // Exact only if the plan meets its own bound.
+  EXPECT_EQ(m.at("exact"),
+            m.at("total_gain") >= m.at("upper_bound") - 1e-9 ? 1 : 0);
   EXPECT_GT(m.at("candidates"), 20);
   EXPECT_LE(m.at("hours_used"), 40);
   EXPECT_LE(m.at("cost_used"), 2000);
@@ -814,8 +841,10 @@ OrgSnapshot OverlappingOrg(const framework::FrameworkIndex& fw, int modules,
 // own from 0 to the person's target T: the same gain T per hour for all.
 // With a budget of 37.5 h every relaxation of the branch and bound stays half
 // an hour's gain above the optimum, so the search would visit most of the
-// 2^25 subsets. Auto mode stops at its node limit and keeps the greedy
-// plan, saying so; the plan stays feasible.
+// 2^25 subsets. Auto mode stops at its node limit; without the integer
+// program (time_limit_ms = 0) it keeps the greedy plan, saying so; with it,
+// the optimum is proven: 37 whole hours fit (hours 2-5 over 25 modules),
+// each worth the target level on an indicator of its own.
 TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
   const framework::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
   OrgSnapshot org = OverlappingOrg(sfd, 25, 1);
@@ -839,10 +868,22 @@ TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
       (RunMatcher(org, SfdFrameworks(), "organizations/oracle/people/p000001",
                   {{"exact_limit", "25"},
                    {"budget_hours", "37.5"},
-                   {"max_modules", "25"}})));
+                   {"max_modules", "25"},
+                   {"time_limit_ms", "0"}})));
   EXPECT_EQ(r.candidate_count(), 25);
   EXPECT_EQ(r.metrics().at("exact"), 0);
-  EXPECT_THAT(r.summary(), HasSubstr("exact search stopped after"));
+  EXPECT_THAT(r.summary(),
+              HasSubstr("optimum not proven within the search limits"));
+  ASSERT_OK_AND_ASSIGN(
+      v1::MatchResponse proven,
+      (RunMatcher(org, SfdFrameworks(), "organizations/oracle/people/p000001",
+                  {{"exact_limit", "25"},
+                   {"budget_hours", "37.5"},
+                   {"max_modules", "25"}})));
+  EXPECT_EQ(proven.metrics().at("exact"), 1);
+  EXPECT_NEAR(proven.metrics().at("total_gain"), 37.0 * person->target_level,
+              1e-9);
+  EXPECT_LE(proven.metrics().at("hours_used"), 37.5);
   EXPECT_LE(r.metrics().at("hours_used"), 37.5);
   EXPECT_LE(r.metrics().at("total_gain"), r.metrics().at("upper_bound"));
   // At most 37 whole hours fit, each worth T.
@@ -908,10 +949,13 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
       const double opt = oracle.opt();
       if (opt > 0) ++nontrivial;
       if (opt < oracle.unconstrained() - 1e-9) ++constrained;
-      for (const std::string mode : {"exact", "greedy"}) {
+      // "program": auto mode with exact_limit 1, so that every instance of
+      // more than one candidate goes to the integer program.
+      for (const std::string mode : {"exact", "greedy", "program"}) {
         SCOPED_TRACE(mode);
         std::map<std::string, std::string> params = config->Params();
-        params["mode"] = mode;
+        params["mode"] = mode == "program" ? "auto" : mode;
+        if (mode == "program") params["exact_limit"] = "1";
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
                              RunMatcher(org, *registry, subject, params, 100));
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse again,
@@ -936,7 +980,10 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
         EXPECT_GE(r.metrics().at("upper_bound"), opt - 1e-9);
         EXPECT_EQ(r.candidate_count(), oracle.eligible());
 
-        if (std::string(mode) == "exact") {
+        if (mode == "program") {
+          EXPECT_EQ(r.metrics().at("exact"), 1);
+          EXPECT_NEAR(gain, opt, 1e-9);
+        } else if (mode == "exact") {
           EXPECT_EQ(r.metrics().at("exact"), 1);
           EXPECT_NEAR(gain, opt, 1e-9);
           std::vector<std::string> names = ItemNames(r);
