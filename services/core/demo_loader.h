@@ -4,6 +4,7 @@
 #ifndef VAKWIJZER_SERVICES_CORE_DEMO_LOADER_H_
 #define VAKWIJZER_SERVICES_CORE_DEMO_LOADER_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -28,6 +29,18 @@ absl::StatusOr<LoadStats> LoadBundles(const std::string& people_file,
                                       ProfileManager* profiles,
                                       CatalogManager* catalog,
                                       storage::ProfileStore* store);
+
+// LoadBundles into a new database, all or nothing across crashes: a marker
+// file at `marker` is created (and synced) before the first write and
+// removed after the last. A start that finds the marker knows that an
+// earlier load was cut short: it erases the organisations of both files and
+// loads them again. Without a marker, a database that is not empty is left
+// as it is (nullopt). A failed load keeps the marker, so the next start
+// cleans up and tries again.
+absl::StatusOr<std::optional<LoadStats>> LoadBundlesOnce(
+    const std::string& people_file, const std::string& catalog_file,
+    const std::string& marker, ProfileManager* profiles,
+    CatalogManager* catalog, storage::ProfileStore* store);
 
 }  // namespace vakwijzer::core
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -232,15 +233,13 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   health->SetServingStatus(false);
   if (options.on_listening) options.on_listening(s->port_);
   if (!options.demo_file.empty()) {
-    ASSIGN_OR_RETURN(bool empty, s->store_->IsEmpty());
-    if (empty) {
-      ASSIGN_OR_RETURN(
-          core::LoadStats stats,
-          core::LoadBundles(options.demo_file, options.demo_catalog_file,
-                            s->manager_.get(), s->catalog_.get(),
-                            s->store_.get()));
-      s->demo_people_ = stats.people;
-    }
+    ASSIGN_OR_RETURN(
+        std::optional<core::LoadStats> stats,
+        core::LoadBundlesOnce(options.demo_file, options.demo_catalog_file,
+                              absl::StrCat(options.data_dir, "/DEMO_LOADING"),
+                              s->manager_.get(), s->catalog_.get(),
+                              s->store_.get()));
+    if (stats.has_value()) s->demo_people_ = stats->people;
   }
   RETURN_IF_ERROR(s->cache_->LoadAll(s->store_.get(), s->store_.get()));
   s->authenticator_->SetReady(true);
