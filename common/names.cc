@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/quote.h"
 
 namespace vakwijzer {
 namespace {
@@ -15,8 +16,9 @@ bool IsIdChar(char c) {
 
 absl::Status BadName(absl::string_view field, absl::string_view name,
                      absl::string_view pattern) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": malformed resource name \"", name, "\"; expected ", pattern));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": malformed resource name ", Quote(name),
+                   "; expected ", pattern));
 }
 
 }  // namespace
@@ -37,7 +39,7 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   for (char c : id) {
     if (!IsIdChar(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, ": \"", id, "\" has a character outside [A-Za-z0-9._-]"));
+          field, ": ", Quote(id), " has a character outside [A-Za-z0-9._-]"));
     }
   }
   return absl::OkStatus();

@@ -3,14 +3,15 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/quote.h"
 
 namespace vakwijzer::plugins {
 
 absl::Status MatcherRegistry::Add(std::unique_ptr<Matcher> matcher) {
   std::string name = matcher->Info().name();
   if (matchers_.count(name)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a matcher named \"", name, "\" is already registered"));
+    return absl::AlreadyExistsError(absl::StrCat(
+        "a matcher named ", Quote(name), " is already registered"));
   }
   matchers_[name] = Entry{std::move(matcher), {}};
   return absl::OkStatus();
@@ -22,7 +23,7 @@ absl::Status MatcherRegistry::Enable(const std::vector<std::string>& enabled) {
   for (const std::string& name : keep) {
     if (!matchers_.count(name)) {
       return absl::NotFoundError(
-          absl::StrCat("enabled matcher \"", name, "\" does not exist"));
+          absl::StrCat("enabled matcher ", Quote(name), " does not exist"));
     }
   }
   for (auto it = matchers_.begin(); it != matchers_.end();) {
@@ -36,7 +37,7 @@ absl::Status MatcherRegistry::SetDefaults(
   auto it = matchers_.find(matcher);
   if (it == matchers_.end()) {
     return absl::NotFoundError(
-        absl::StrCat("matcher \"", matcher, "\" does not exist"));
+        absl::StrCat("matcher ", Quote(matcher), " does not exist"));
   }
   google::protobuf::Map<std::string, std::string> values(defaults.begin(),
                                                          defaults.end());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/quote.h"
 
 namespace vakwijzer::plugins {
 namespace {
@@ -16,7 +17,7 @@ using Spec = v1::ParameterSpec;
 
 absl::Status Bad(absl::string_view name, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("parameters[\"", name, "\"]: ", why));
+      absl::StrCat("parameters[", Quote(name), "]: ", why));
 }
 
 absl::Status CheckRange(const Spec& spec, double v) {
@@ -68,7 +69,7 @@ absl::StatusOr<Params> Params::Parse(
           if (!absl::SimpleAtod(text, &value.number) ||
               !std::isfinite(value.number)) {
             return Bad(spec.name(),
-                       absl::StrCat("\"", text, "\" is not a number"));
+                       absl::StrCat(Quote(text), " is not a number"));
           }
           if (absl::Status s = CheckRange(spec, value.number); !s.ok())
             return s;
@@ -76,7 +77,7 @@ absl::StatusOr<Params> Params::Parse(
         case Spec::INTEGER:
           if (!absl::SimpleAtoi(text, &value.integer)) {
             return Bad(spec.name(),
-                       absl::StrCat("\"", text, "\" is not an integer"));
+                       absl::StrCat(Quote(text), " is not an integer"));
           }
           if (absl::Status s = CheckRange(spec, value.integer); !s.ok()) {
             return s;
@@ -85,7 +86,7 @@ absl::StatusOr<Params> Params::Parse(
         case Spec::BOOLEAN:
           if (!absl::SimpleAtob(text, &value.boolean)) {
             return Bad(spec.name(),
-                       absl::StrCat("\"", text, "\" is not true or false"));
+                       absl::StrCat(Quote(text), " is not true or false"));
           }
           break;
         case Spec::STRING:
@@ -93,7 +94,7 @@ absl::StatusOr<Params> Params::Parse(
               std::find(spec.allowed().begin(), spec.allowed().end(), text) ==
                   spec.allowed().end()) {
             return Bad(spec.name(),
-                       absl::StrCat("\"", text, "\" is not one of ",
+                       absl::StrCat(Quote(text), " is not one of ",
                                     absl::StrJoin(spec.allowed(), ", ")));
           }
           break;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "plugins/role_fit/fit.h"
 
@@ -127,7 +128,7 @@ class CaseStaffingMatcher final : public Matcher {
     const v1::ClientCase* found = input.org.FindCase(subject);
     if (found == nullptr) {
       return absl::NotFoundError(
-          absl::StrCat("subject: case \"", subject, "\" does not exist"));
+          absl::StrCat("subject: case ", Quote(subject), " does not exist"));
     }
     const v1::ClientCase& c = *found;
     if (c.requirements().empty()) {

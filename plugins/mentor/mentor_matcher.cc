@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "plugins/mentor/mentor_scoring.h"
 
@@ -112,8 +113,8 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       subject.org == org.org ? org.FindPerson(subject.person) : nullptr;
   if (mentee == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("subject: person \"", input.request.subject(),
-                     "\" not found in organizations/", org.org));
+        absl::StrCat("subject: person ", Quote(input.request.subject()),
+                     " not found in organizations/", org.org));
   }
   const framework::FrameworkIndex* fw = mentee->framework;
   if (fw == nullptr) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "plugins/role_fit/fit.h"
 
@@ -60,8 +61,8 @@ class RoleFitMatcher final : public Matcher {
           fit::CheckChildName(subject, "people", input.org.org, "subject"));
       const PersonView* person = input.org.FindPerson(parts[3]);
       if (person == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("subject: person \"", subject, "\" does not exist"));
+        return absl::NotFoundError(absl::StrCat(
+            "subject: person ", Quote(subject), " does not exist"));
       }
       return RolesForPerson(input, options, *person);
     }
@@ -71,13 +72,13 @@ class RoleFitMatcher final : public Matcher {
       const v1::Role* role = input.org.FindRole(subject);
       if (role == nullptr) {
         return absl::NotFoundError(
-            absl::StrCat("subject: role \"", subject, "\" does not exist"));
+            absl::StrCat("subject: role ", Quote(subject), " does not exist"));
       }
       return PeopleForRole(input, options, *role);
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("subject: malformed resource name \"", subject,
-                     "\"; expected organizations/{org}/people/{person} or "
+        absl::StrCat("subject: malformed resource name ", Quote(subject),
+                     "; expected organizations/{org}/people/{person} or "
                      "organizations/{org}/roles/{role}"));
   }
 

@@ -37,6 +37,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/names.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "optimization/mip.h"
 
@@ -733,8 +734,8 @@ absl::Status CheckFocus(const framework::FrameworkIndex& framework,
     }
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "parameters[\"", kFocus, "\"]: \"", code,
-          "\" is neither a competency nor a cluster code of framework ",
+          "parameters[", Quote(kFocus), "]: ", Quote(code),
+          " is neither a competency nor a cluster code of framework ",
           framework.id()));
     }
   }
@@ -826,13 +827,13 @@ std::string Ineligible(const v1::TrainingModule& module,
   std::string barrier = ModuleBarrier(module, person);
   if (!barrier.empty()) return barrier;
   if (!s.formats.empty() && !ContainsIgnoreCase(s.formats, module.format())) {
-    return absl::StrCat("format \"", module.format(), "\" is not one of ",
+    return absl::StrCat("format ", Quote(module.format()), " is not one of ",
                         absl::StrJoin(s.formats, ", "));
   }
   if (!s.languages.empty() &&
       !ContainsIgnoreCase(s.languages, module.language())) {
-    return absl::StrCat("language \"", module.language(), "\" is not one of ",
-                        absl::StrJoin(s.languages, ", "));
+    return absl::StrCat("language ", Quote(module.language()),
+                        " is not one of ", absl::StrJoin(s.languages, ", "));
   }
   const double hours = std::max(0.0, module.hours());
   const double cost = std::max(0.0, module.cost());

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/names.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/core/field_checks.h"
@@ -64,8 +65,8 @@ absl::StatusOr<ItemName> ParseItemName(absl::string_view name,
   if (parts.size() != 4 || parts[0] != "organizations" ||
       parts[2] != collection) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": malformed resource name \"", name,
-                     "\"; expected organizations/{org}/", collection, "/{id}"));
+        absl::StrCat(field, ": malformed resource name ", Quote(name),
+                     "; expected organizations/{org}/", collection, "/{id}"));
   }
   RETURN_IF_ERROR(ValidateId(parts[1], field));
   RETURN_IF_ERROR(ValidateId(parts[3], field));
@@ -97,12 +98,12 @@ absl::Status CheckRequirement(const framework::FrameworkIndex& fw,
     const framework::IndicatorRef* ref = fw.FindIndicator(r.indicator());
     if (ref == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ".indicator: unknown indicator \"", r.indicator(),
-                       "\" in ", fw.proto().name()));
+          absl::StrCat(at, ".indicator: unknown indicator ",
+                       Quote(r.indicator()), " in ", fw.proto().name()));
     }
     if (!track.empty() && ref->indicator->track() != track) {
       return absl::InvalidArgumentError(absl::StrCat(
-          at, ".indicator: \"", r.indicator(), "\" belongs to track ",
+          at, ".indicator: ", Quote(r.indicator()), " belongs to track ",
           ref->indicator->track(), ", the item to track ", track));
     }
   } else if (r.has_competency()) {
@@ -113,8 +114,8 @@ absl::Status CheckRequirement(const framework::FrameworkIndex& fw,
     }
     if (!found) {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ".competency: unknown competency \"", r.competency(),
-                       "\" in ", fw.proto().name()));
+          absl::StrCat(at, ".competency: unknown competency ",
+                       Quote(r.competency()), " in ", fw.proto().name()));
     }
   } else {
     return absl::InvalidArgumentError(
@@ -169,7 +170,7 @@ absl::StatusOr<const framework::FrameworkIndex*> CheckFramework(
   const framework::FrameworkIndex* fw = deps.frameworks->Find(id);
   if (fw == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        prefix, ".framework: unknown framework \"", item->framework(), "\""));
+        prefix, ".framework: unknown framework ", Quote(item->framework())));
   }
   return fw;
 }
@@ -178,7 +179,7 @@ absl::Status CheckTrack(const framework::FrameworkIndex& fw,
                         absl::string_view track, const std::string& field) {
   if (!track.empty() && !fw.HasTrack(track)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": \"", track, "\" is not a track of ", fw.proto().name()));
+        field, ": ", Quote(track), " is not a track of ", fw.proto().name()));
   }
   return absl::OkStatus();
 }
@@ -348,17 +349,17 @@ absl::StatusOr<T> Update(const CatalogManager::Deps& deps, const T& given,
   for (int i = 0; i < mask.paths_size(); ++i) {
     if (!MutableFields<T>().count(mask.paths(i))) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask.paths[", i, "]: \"", mask.paths(i),
-                       "\" is not a field that can be updated (",
+          absl::StrCat("update_mask.paths[", i, "]: ", Quote(mask.paths(i)),
+                       " is not a field that can be updated (",
                        absl::StrJoin(MutableFields<T>(), ", "), ")"));
     }
   }
   absl::MutexLock lock(deps.mu);
   ASSIGN_OR_RETURN(T item, Load<T>(deps, name, given.name()));
   if (!given.etag().empty() && given.etag() != item.etag()) {
-    return absl::FailedPreconditionError(absl::StrCat("etag: \"", given.etag(),
-                                                      "\" is stale (current \"",
-                                                      item.etag(), "\")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("etag: ", Quote(given.etag()), " is stale (current ",
+                     Quote(item.etag()), ")"));
   }
   FieldMaskUtil::MergeOptions merge;
   merge.set_replace_message_fields(true);
@@ -383,8 +384,8 @@ absl::Status Delete(const CatalogManager::Deps& deps,
   ASSIGN_OR_RETURN(T item, Load<T>(deps, name, request.name()));
   if (!request.etag().empty() && request.etag() != item.etag()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("etag: \"", request.etag(), "\" is stale (current \"",
-                     item.etag(), "\")"));
+        absl::StrCat("etag: ", Quote(request.etag()), " is stale (current ",
+                     Quote(item.etag()), ")"));
   }
   RETURN_IF_ERROR(deps.store->DeleteItem(name.org, Kind<T>::kKind, name.id));
   if (deps.cache) deps.cache->EraseItem(name.org, request.name());

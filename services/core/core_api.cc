@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "services/core/field_checks.h"
 #include "services/core/paging.h"
@@ -255,9 +256,9 @@ absl::StatusOr<v1::ImportRecordsResponse> CoreApi::ImportRecords(
       parent = batch.parent();
     } else if (batch.parent() != parent) {
       absl::Status mixed = absl::InvalidArgumentError(
-          absl::StrCat("parent: \"", batch.parent(), "\" in batch ", index,
-                       ", but the stream began with \"", parent,
-                       "\"; one stream imports into one organisation"));
+          absl::StrCat("parent: ", Quote(batch.parent()), " in batch ", index,
+                       ", but the stream began with ", Quote(parent),
+                       "; one stream imports into one organisation"));
       Log(call, target, mixed).IgnoreError();
       return mixed;
     }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 
 namespace vakwijzer::core {
@@ -64,7 +65,7 @@ absl::Status CheckDistinct(
     RETURN_IF_ERROR(CheckText(values[i], at, max_length, true));
     if (!seen.insert(values[i]).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ": duplicate \"", values[i], "\""));
+          absl::StrCat(at, ": duplicate ", Quote(values[i])));
     }
   }
   return absl::OkStatus();

@@ -2,11 +2,13 @@
 
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/names.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 
 namespace vakwijzer::core {
@@ -57,6 +59,22 @@ absl::Status MatchManager::BatchMatch(
   RETURN_IF_ERROR(
       Check(request.matcher(), request.page_size(), request.parameters())
           .status());
+  if (request.subjects_size() > kMaxBatchSubjects) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subjects: ", request.subjects_size(), " subjects; at most ",
+        kMaxBatchSubjects,
+        " per call (split the list, or leave it empty for every person of "
+        "the organisation)"));
+  }
+  absl::flat_hash_map<absl::string_view, int> seen;
+  for (int i = 0; i < request.subjects_size(); ++i) {
+    auto [it, added] = seen.try_emplace(request.subjects(i), i);
+    if (!added) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("subjects[", i, "]: duplicate of subjects[", it->second,
+                       "] ", Quote(request.subjects(i))));
+    }
+  }
   std::shared_ptr<const plugins::OrgSnapshot> snapshot = cache_->Get(org);
   std::vector<std::string> subjects(request.subjects().begin(),
                                     request.subjects().end());
@@ -99,7 +117,7 @@ MatchManager::Check(
       names.push_back(m->Info().name());
     }
     return absl::InvalidArgumentError(absl::StrCat(
-        "matcher: unknown matcher \"", name, "\"; this server has ",
+        "matcher: unknown matcher ", Quote(name), "; this server has ",
         names.empty() ? "none" : absl::StrJoin(names, ", ")));
   }
   if (page_size < 0 || page_size > kMaxPageSize) {
@@ -124,8 +142,8 @@ absl::StatusOr<v1::MatchResponse> MatchManager::MatchOn(
   }
   if (request.subject().rfind(request.parent() + "/", 0) != 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("subject: \"", request.subject(),
-                     "\" is not a resource of ", request.parent()));
+        absl::StrCat("subject: ", Quote(request.subject()),
+                     " is not a resource of ", request.parent()));
   }
   v1::MatchRequest normalized = request;
   if (normalized.page_size() == 0) normalized.set_page_size(kDefaultPageSize);

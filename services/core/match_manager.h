@@ -14,6 +14,10 @@
 
 namespace vakwijzer::core {
 
+// Most subjects one BatchMatch may name; an empty list (every person of the
+// organisation) has no limit, its results being streamed as they come.
+inline constexpr int kMaxBatchSubjects = 10000;
+
 class MatchManager {
  public:
   // Pointers must outlive the manager.
@@ -34,8 +38,9 @@ class MatchManager {
 
   // Runs Match for every subject on one snapshot and calls `emit` with each
   // result (a subject's error is reported in its result, not fatal).
-  // Request-wide errors (parent, matcher, page_size, parameters) fail the
-  // call before anything is emitted; CANCELLED when `emit` returns false or
+  // Request-wide errors (parent, matcher, page_size, parameters, more than
+  // kMaxBatchSubjects subjects, a subject named twice) fail the call before
+  // anything is emitted; CANCELLED when `emit` returns false or
   // `cancelled` turns true.
   absl::Status BatchMatch(
       const v1::BatchMatchRequest& request,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/quote.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/core/field_checks.h"
@@ -64,8 +65,8 @@ absl::Status CheckEtag(absl::string_view given,
                        const storage::StoredProfile& record) {
   if (!given.empty() && given != Etag(record)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "etag: \"", given, "\" is stale; the profile has changed (current \"",
-        Etag(record), "\")"));
+        "etag: ", Quote(given), " is stale; the profile has changed (current ",
+        Quote(Etag(record)), ")"));
   }
   return absl::OkStatus();
 }
@@ -157,7 +158,7 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
   const framework::FrameworkIndex* fw = frameworks_->Find(framework_id);
   if (fw == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "profile.framework: unknown framework \"", p->framework(), "\""));
+        "profile.framework: unknown framework ", Quote(p->framework())));
   }
   if (p->track().empty()) {
     return absl::InvalidArgumentError("profile.track: is required");
@@ -165,17 +166,17 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
   if (!fw->HasTrack(p->track())) {
     std::vector<std::string> tracks;
     for (const auto& t : fw->proto().tracks()) tracks.push_back(t.id());
-    return absl::InvalidArgumentError(
-        absl::StrCat("profile.track: \"", p->track(), "\" is not a track of ",
-                     p->framework(), " (", absl::StrJoin(tracks, ", "), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile.track: ", Quote(p->track()), " is not a track of ",
+        p->framework(), " (", absl::StrJoin(tracks, ", "), ")"));
   }
   if (p->target_stage().empty()) {
     p->set_target_stage(fw->proto().default_stage());
   }
   if (!fw->StageTarget(p->target_stage())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("profile.target_stage: \"", p->target_stage(),
-                     "\" is not a stage of ", p->framework()));
+        absl::StrCat("profile.target_stage: ", Quote(p->target_stage()),
+                     " is not a stage of ", p->framework()));
   }
   RETURN_IF_ERROR(CheckDistinct(p->teams(), "profile.teams", kMaxText));
   RETURN_IF_ERROR(CheckText(p->role(), "profile.role", kMaxText, false));
@@ -184,7 +185,7 @@ absl::Status ProfileManager::NormalizeProfile(v1::Profile* p) const {
         "profile.attributes: more than ", kMaxAttributes, " entries"));
   }
   for (const auto& [key, value] : p->attributes()) {
-    std::string field = absl::StrCat("profile.attributes[\"", key, "\"]");
+    std::string field = absl::StrCat("profile.attributes[", Quote(key), "]");
     RETURN_IF_ERROR(ValidateId(key, field));
     RETURN_IF_ERROR(CheckText(value, field, kMaxAttributeValue, false));
   }
@@ -262,8 +263,8 @@ absl::StatusOr<v1::Profile> ProfileManager::UpdateProfile(
   for (int i = 0; i < mask.paths_size(); ++i) {
     if (!MutableFields().count(mask.paths(i))) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask.paths[", i, "]: \"", mask.paths(i),
-                       "\" is not a field that can be updated (",
+          absl::StrCat("update_mask.paths[", i, "]: ", Quote(mask.paths(i)),
+                       " is not a field that can be updated (",
                        absl::StrJoin(MutableFields(), ", "), ")"));
     }
   }
@@ -381,7 +382,7 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
   if (a->framework().empty()) a->set_framework(profile.framework());
   if (a->framework() != profile.framework()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.framework: \"", a->framework(), "\"; ", name.Format(),
+        "assessment.framework: ", Quote(a->framework()), "; ", name.Format(),
         " is assessed against ", profile.framework()));
   }
   ASSIGN_OR_RETURN(std::string framework_id,
@@ -396,8 +397,8 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
   }
   if (a->framework_version() != fw->proto().version()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.framework_version: \"", a->framework_version(),
-        "\"; the server has version \"", fw->proto().version(), "\""));
+        "assessment.framework_version: ", Quote(a->framework_version()),
+        "; the server has version \"", fw->proto().version(), "\""));
   }
   if (a->ratings().empty()) {
     return absl::InvalidArgumentError(
@@ -417,20 +418,20 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
     const framework::IndicatorRef* ref = fw->FindIndicator(r.indicator());
     if (ref == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ".indicator: unknown indicator \"", r.indicator(),
-                       "\" in ", profile.framework()));
+          absl::StrCat(field, ".indicator: unknown indicator ",
+                       Quote(r.indicator()), " in ", profile.framework()));
     }
     if (ref->indicator->track() != profile.track()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".indicator: \"", r.indicator(), "\" belongs to track ",
-          ref->indicator->track(), ", but ", name.Format(), " is on track ",
-          profile.track()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".indicator: ", Quote(r.indicator()),
+                       " belongs to track ", ref->indicator->track(), ", but ",
+                       name.Format(), " is on track ", profile.track()));
     }
     const size_t ordinal = static_cast<size_t>(ref->ordinal);
     if (ordinal >= seen.size()) seen.resize(ordinal + 1, 0);
     if (seen[ordinal]) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, ".indicator: \"", r.indicator(), "\" is rated twice"));
+          field, ".indicator: ", Quote(r.indicator()), " is rated twice"));
     }
     seen[ordinal] = 1;
     if (r.level() < fw->min_level() || r.level() > fw->max_level()) {

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/quote.h"
 #include "gtest/gtest.h"
 #include "tests/test_util/status_matchers.h"
 
@@ -198,6 +199,30 @@ TEST(FormatTest, ParseInvertsFormat) {
   ASSERT_OK_AND_ASSIGN(std::string fw,
                        ParseFrameworkName(FrameworkName("mini"), "f"));
   EXPECT_EQ(fw, "mini");
+}
+
+// Errors quote at most kMaxQuotedBytes of what the caller sent, cut at a
+// character boundary.
+TEST(QuoteTest, QuotesShortTextWholeAndCutsLongText) {
+  EXPECT_EQ(Quote("ann"), "\"ann\"");
+  EXPECT_EQ(Quote(std::string(200, 'x')),
+            absl::StrCat("\"", std::string(200, 'x'), "\""));
+  EXPECT_EQ(Quote(std::string(1000, 'x')),
+            absl::StrCat("\"", std::string(200, 'x'), "…\" (800 more bytes)"));
+  // 199 ASCII bytes, then "é" (2 bytes) straddling the limit: cut before it.
+  const std::string text = std::string(199, 'a') + "é" + "zz";
+  EXPECT_EQ(Quote(text),
+            absl::StrCat("\"", std::string(199, 'a'), "…\" (4 more bytes)"));
+  EXPECT_EQ(Truncate("abcdef", 3), "abc … (3 more bytes)");
+  EXPECT_EQ(Truncate("abc", 3), "abc");
+}
+
+TEST(QuoteTest, AMalformedNameOfAMegabyteIsQuotedShortly) {
+  const std::string name = "organizations/" + std::string(1 << 20, '#');
+  absl::Status s = ParseOrganizationName(name, "parent").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 400);
+  EXPECT_EQ(s.message().substr(0, 8), "parent: ");
 }
 
 }  // namespace

@@ -631,6 +631,31 @@ TEST_F(MatchManagerTest, BatchMatchReportsASubjectsErrorAndGoesOn) {
   EXPECT_TRUE(parts[2].has_response());
 }
 
+TEST_F(MatchManagerTest, BatchMatchRefusesTooManyOrRepeatedSubjects) {
+  v1::BatchMatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("fake");
+  for (int i = 0; i <= kMaxBatchSubjects; ++i) {
+    request.add_subjects(absl::StrCat("organizations/acme/people/p", i));
+  }
+  absl::Status status;
+  EXPECT_TRUE(Batch(*manager_, request, &status).empty());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().substr(0, 49),
+            "subjects: 10001 subjects; at most 10000 per call ");
+
+  request.clear_subjects();
+  request.add_subjects("organizations/acme/people/p1");
+  request.add_subjects("organizations/acme/people/p2");
+  request.add_subjects("organizations/acme/people/p1");
+  EXPECT_TRUE(Batch(*manager_, request, &status).empty());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "subjects[2]: duplicate of subjects[0] "
+            "\"organizations/acme/people/p1\"");
+  EXPECT_EQ(fake_->calls(), 0);
+}
+
 TEST_F(MatchManagerTest, BatchMatchFailsWholeOnARequestWideError) {
   v1::BatchMatchRequest request;
   request.set_parent("organizations/acme");
