@@ -7,9 +7,11 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,11 +21,47 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "plugins/external/external_matcher.h"
 #include "services/core/demo_loader.h"
 
 namespace vakwijzer::grpc_api {
 namespace {
+
+// gRPC answers a request it cannot parse (a string field that is not valid
+// UTF-8, malformed wire data) with INTERNAL and an empty message, before
+// any service code runs. The fault is the caller's, so it becomes
+// INVALID_ARGUMENT; the service's own INTERNAL errors always carry a
+// message. (In a client stream gRPC reports an unparsable message to the
+// server as the end of the stream.)
+class UnparsableRequestInterceptor final
+    : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      if (status.error_code() == grpc::StatusCode::INTERNAL &&
+          status.error_message().empty()) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "the request cannot be parsed: a string field that is not valid "
+            "UTF-8, or malformed protobuf data"));
+      }
+    }
+    methods->Proceed();
+  }
+};
+
+class UnparsableRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new UnparsableRequestInterceptor;
+  }
+};
 
 absl::StatusOr<std::string> ReadPem(const std::string& path,
                                     absl::string_view flag) {
@@ -214,6 +252,12 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<UnparsableRequestInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(s->framework_service_.get());
   builder.RegisterService(s->profile_service_.get());
   builder.RegisterService(s->catalog_service_.get());

@@ -455,6 +455,32 @@ TEST_F(ServerTest, GetProfileErrors) {
                       grpc::StatusCode::INVALID_ARGUMENT, "name:"));
 }
 
+// A string field that is not valid UTF-8 fails in gRPC's parsing, before
+// the service; the caller gets INVALID_ARGUMENT, not INTERNAL.
+TEST_F(ServerTest, InvalidUtf8IsInvalidArgument) {
+  // GetProfileRequest.name (field 1, length-delimited) = "organizations/\xff".
+  const std::string bad = "organizations/\xff";
+  std::string request =
+      std::string("\x0a") + static_cast<char>(bad.size()) + bad;
+  std::string response;
+  grpc::Status status = RawUnary(
+      channel_, "/vakwijzer.v1.ProfileService/GetProfile", request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("UTF-8"));
+}
+
+// A name of a megabyte is INVALID_ARGUMENT quoting a short part of it (an
+// echo of it all would overflow gRPC's metadata limit).
+TEST_F(ServerTest, AHugeNameIsInvalidArgumentWithAShortMessage) {
+  v1::Profile out;
+  grpc::Status status = GetProfile(
+      "organizations/acme/people/" + std::string(1 << 20, '#'), &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message().substr(0, 300);
+  EXPECT_LT(status.error_message().size(), 400u);
+}
+
 TEST_F(ServerTest, UpdateProfile) {
   v1::Profile first;
   ASSERT_TRUE(IsOk(CreateProfile("p1", "junior", &first, "noord")));
