@@ -17,7 +17,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "plugins/mentor/mentor_scoring.h"
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 
 namespace vakwijzer::core {
 namespace {
@@ -29,10 +29,10 @@ using plugins::mentor::MentorLevelTable;
 
 constexpr int kCancelCheckEvery = 256;
 
-// The solver's integer weight (plugins/team/assignment.cc).
+// The solver's integer weight (optimization/assignment.cc).
 int64_t Scaled(double weight) {
   return std::max<int64_t>(
-      1, std::llround(weight * plugins::team::kAssignmentWeightScale));
+      1, std::llround(weight * optimization::kAssignmentWeightScale));
 }
 
 // The mentors of one framework that may mentor anyone (capacity, teams
@@ -51,9 +51,9 @@ struct Group {
 // Since the flow is optimal there is no negative cycle, and the distances
 // are potentials under which every residual arc has reduced cost >= 0.
 absl::StatusOr<std::vector<int64_t>> Potentials(
-    const plugins::team::AssignmentProblem& p,
+    const optimization::AssignmentProblem& p,
     const std::vector<int64_t>& scaled,
-    const plugins::team::Assignment& solution) {
+    const optimization::Assignment& solution) {
   const int left = p.left_count, right = p.right_count;
   const int t = left + right, s = t + 1, nodes = s + 1;
   std::vector<char> matched(left, 0);
@@ -154,7 +154,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
 
   // Right nodes: the selected mentors with places, in order of id; the
   // tables hold those the matcher would consider at all.
-  plugins::team::AssignmentProblem problem;
+  optimization::AssignmentProblem problem;
   std::vector<const PersonView*> right;
   std::map<std::string, Group> groups;  // by framework id
   std::map<std::string, std::vector<const PersonView*>> group_people;
@@ -289,12 +289,12 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   }
 
   // Solve, price, repeat.
-  plugins::team::Assignment solution;
+  optimization::Assignment solution;
   while (true) {
     ++local_stats.rounds;
     const auto solve_start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(
-        solution, plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+        solution, optimization::SolveMaxWeightAssignment(problem, cancelled));
     local_stats.solve_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       solve_start)

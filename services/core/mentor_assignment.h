@@ -43,7 +43,7 @@ struct MentorAssignmentStats {
 // framework, capacity > 0, in one of `teams` when given, score > 0. Both
 // lists must be in order of id and come from `snap`.
 //
-// Exact (up to the 1e-6 weight rounding of plugins/team/assignment.h) by
+// Exact (up to the 1e-6 weight rounding of optimization/assignment.h) by
 // delayed column generation: weights come from a dense scoring kernel
 // (MentorLevelTable, no explanations, no stored weight matrix); each mentee
 // starts with its `initial_edges` best mentors; the restricted problem is

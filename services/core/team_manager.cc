@@ -12,7 +12,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "optimization/mip.h"
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 #include "plugins/training/training_matcher.h"
 #include "services/core/mentor_assignment.h"
 
@@ -697,7 +697,7 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
   }
   std::map<std::string, int> person_index;
   std::vector<std::string> right_names;
-  plugins::team::AssignmentProblem problem;
+  optimization::AssignmentProblem problem;
   for (const auto& p : snap->people) {
     int room = std::max(0, p->caseload_capacity - p->current_caseload);
     person_index[PersonResource(org, *p)] =
@@ -741,8 +741,8 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
       cases_first ? static_cast<double>(cases.size()) + 1 : 0;
   for (auto& e : problem.edges) e.weight += case_weight;
 
-  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
-                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+  ASSIGN_OR_RETURN(optimization::Assignment solution,
+                   optimization::SolveMaxWeightAssignment(problem, cancelled));
   if (!solution.exact) {
     // Cases of different workloads share people: a generalised assignment
     // problem, solved exactly by integer programming when time allows.

@@ -50,7 +50,7 @@ class TeamManager {
 
   // Pairs are scored by the "case-staffing" matcher (must-haves gate);
   // each case gets at most one person, within each person's caseload room.
-  // Exact by min-cost flow or branch and bound (plugins/team/assignment.h)
+  // Exact by min-cost flow or branch and bound (optimization/assignment.h)
   // where those apply; otherwise (mixed workloads, many pairs) an integer
   // program within request.time_limit_ms improves the greedy-repair answer
   // and proves its bound. A case named twice is INVALID_ARGUMENT. Reasons

@@ -20,7 +20,7 @@
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/mentor/mentor_scoring.h"
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 #include "tests/plugins/mentor/reference_mentor_matcher.h"
 #include "tests/services/core/reference_assign_mentors.h"
 #include "tests/test_util/status_matchers.h"
@@ -34,7 +34,7 @@ using plugins::PersonView;
 
 int64_t Scaled(double w) {
   return std::max<int64_t>(
-      1, std::llround(w * plugins::team::kAssignmentWeightScale));
+      1, std::llround(w * optimization::kAssignmentWeightScale));
 }
 
 class MentorAssignmentTest : public ::testing::Test {
