@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "optimization/mip_glpk.h"
 
 namespace vakwijzer::optimization {
 namespace {
@@ -91,19 +92,14 @@ int MipProblem::AddColumn(double objective_coefficient, double lo, double hi,
   return columns() - 1;
 }
 
-absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
-                                     const MipOptions& options) {
-  if (absl::Status s = Validate(problem); !s.ok()) return s;
+namespace {
+
+// Branch and cut on CBC; `problem` is valid and has columns.
+absl::StatusOr<MipSolution> SolveWithCbc(const MipProblem& problem,
+                                         const MipOptions& options) {
   const int n = problem.columns();
-  if (options.cancelled && options.cancelled()) {
-    return absl::CancelledError("the call was cancelled");
-  }
   MipSolution out;
   out.solver = "cbc";
-  if (n == 0) {
-    out.exact = true;
-    return out;
-  }
 
   CoinPackedMatrix matrix(false, 0, 0);  // row-ordered
   matrix.setDimensions(0, n);
@@ -198,6 +194,29 @@ absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
   const double bound = model.getBestPossibleObjValue();
   out.bound = out.exact ? out.objective : std::max(out.objective, bound);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
+                                     const MipOptions& options) {
+  if (absl::Status s = Validate(problem); !s.ok()) return s;
+  if (options.cancelled && options.cancelled()) {
+    return absl::CancelledError("the call was cancelled");
+  }
+  if (problem.columns() == 0) {
+    MipSolution out;
+    out.solver = options.solver == MipSolver::kGlpk ? "glpk" : "cbc";
+    out.exact = true;
+    return out;
+  }
+  switch (options.solver) {
+    case MipSolver::kGlpk:
+      return internal::SolveWithGlpk(problem, options);
+    case MipSolver::kCbc:
+      break;
+  }
+  return SolveWithCbc(problem, options);
 }
 
 }  // namespace vakwijzer::optimization

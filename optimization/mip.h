@@ -42,7 +42,15 @@ struct MipProblem {
   int columns() const { return static_cast<int>(objective.size()); }
 };
 
+// The branch-and-cut back end. Both solve the same programs to the same
+// contract; they differ only in speed (docs/benchmarks.md, "CBC or GLPK").
+enum class MipSolver {
+  kCbc,   // COIN-OR CBC (the default)
+  kGlpk,  // GNU GLPK: glp_simplex, then glp_intopt
+};
+
 struct MipOptions {
+  MipSolver solver = MipSolver::kCbc;
   // Wall-clock limit of the search; the best solution found by then is
   // returned with exact = false and the proven bound.
   absl::Duration time_limit = absl::Seconds(2);
@@ -56,12 +64,14 @@ struct MipSolution {
   double objective = 0;        // objective value of `values`
   double bound = 0;            // no feasible solution has a larger value
   bool exact = false;          // proven optimal (bound == objective)
-  std::string solver;          // "cbc"
+  std::string solver;          // "cbc" or "glpk"
 };
 
 // INVALID_ARGUMENT for inconsistent sizes, a column index out of range, or
 // a non-finite coefficient; NOT_FOUND when no feasible solution was found
 // (proven infeasible, or none within the time limit); CANCELLED as above.
+// Bounds at or beyond kInfinity in magnitude are no bounds; integer columns'
+// bounds are rounded inwards.
 absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
                                      const MipOptions& options = {});
 
