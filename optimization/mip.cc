@@ -101,21 +101,24 @@ absl::StatusOr<MipSolution> SolveWithCbc(const MipProblem& problem,
   MipSolution out;
   out.solver = "cbc";
 
-  CoinPackedMatrix matrix(false, 0, 0);  // row-ordered
-  matrix.setDimensions(0, n);
-  std::vector<double> row_lower, row_upper;
+  // Row-ordered, built in one go: appending rows one by one reallocates
+  // the whole matrix each time (quadratic; a minute at 50,000 rows).
+  std::vector<CoinBigIndex> start{0};
+  std::vector<int> length, index;
+  std::vector<double> value, row_lower, row_upper;
   for (const MipProblem::Row& row : problem.rows) {
-    std::vector<int> index;
-    std::vector<double> value;
     for (const auto& [j, a] : row.terms) {
       index.push_back(j);
       value.push_back(a);
     }
-    matrix.appendRow(static_cast<int>(index.size()), index.data(),
-                     value.data());
+    length.push_back(static_cast<int>(row.terms.size()));
+    start.push_back(static_cast<CoinBigIndex>(index.size()));
     row_lower.push_back(row.lower);
     row_upper.push_back(row.upper);
   }
+  CoinPackedMatrix matrix(false, n, static_cast<int>(problem.rows.size()),
+                          static_cast<CoinBigIndex>(index.size()), value.data(),
+                          index.data(), start.data(), length.data());
   auto clamp = [](double v) {
     return std::max(-COIN_DBL_MAX, std::min(COIN_DBL_MAX, v));
   };
