@@ -11,8 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "common/names.h"
 #include "common/status_macros.h"
-#include "optimization/mip.h"
 #include "optimization/assignment.h"
+#include "optimization/mip.h"
 #include "plugins/training/training_matcher.h"
 #include "services/core/mentor_assignment.h"
 
@@ -84,9 +84,10 @@ absl::StatusOr<v1::MatchResponse> RunMatcher(
 }
 
 // A request's time_limit_ms (0: 2 s; at most a minute) and cancellation,
-// for SolveMip.
+// and the server's back end, for SolveMip.
 absl::StatusOr<optimization::MipOptions> MipOptionsFor(
-    int time_limit_ms, const std::function<bool()>& cancelled) {
+    int time_limit_ms, const std::function<bool()>& cancelled,
+    optimization::MipSolver solver) {
   if (time_limit_ms < 0 || time_limit_ms > 60000) {
     return absl::InvalidArgumentError(
         "time_limit_ms: must be between 0 and 60000");
@@ -95,6 +96,7 @@ absl::StatusOr<optimization::MipOptions> MipOptionsFor(
   options.time_limit =
       absl::Milliseconds(time_limit_ms > 0 ? time_limit_ms : 2000);
   options.cancelled = cancelled;
+  options.solver = solver;
   return options;
 }
 
@@ -164,8 +166,9 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     return absl::InvalidArgumentError(
         "max_hours_per_person: must not be negative");
   }
-  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
-                   MipOptionsFor(request.time_limit_ms(), cancelled));
+  ASSIGN_OR_RETURN(
+      optimization::MipOptions mip_options,
+      MipOptionsFor(request.time_limit_ms(), cancelled, options_.mip_solver));
   const double max_hours =
       request.max_hours_per_person() > 0 ? request.max_hours_per_person() : 40;
   const double budget = request.budget_cost();
@@ -660,7 +663,11 @@ absl::StatusOr<v1::MentorAssignment> TeamManager::AssignMentors(
                    plugins::Params::Parse(matcher->Info().parameters(),
                                           matchers_->Defaults("mentor"),
                                           request.parameters()));
-  return AssignMentorsExact(*snap, mentees, mentors, params, cancelled);
+  MentorAssignmentOptions options;
+  options.no_mutual = request.no_mutual();
+  options.mip_solver = options_.mip_solver;
+  return AssignMentorsExact(*snap, mentees, mentors, params, cancelled,
+                            options);
 }
 
 absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
@@ -674,8 +681,9 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
     return absl::InvalidArgumentError(
         "objective: must be \"score\" or \"cases\" (or empty for \"score\")");
   }
-  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
-                   MipOptionsFor(request.time_limit_ms(), cancelled));
+  ASSIGN_OR_RETURN(
+      optimization::MipOptions mip_options,
+      MipOptionsFor(request.time_limit_ms(), cancelled, options_.mip_solver));
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   std::vector<const v1::ClientCase*> cases;
   std::map<std::string, int> named;
