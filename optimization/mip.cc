@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "optimization/mip_glpk.h"
 
 namespace vakwijzer::optimization {
 namespace {
@@ -91,35 +92,33 @@ int MipProblem::AddColumn(double objective_coefficient, double lo, double hi,
   return columns() - 1;
 }
 
-absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
-                                     const MipOptions& options) {
-  if (absl::Status s = Validate(problem); !s.ok()) return s;
+namespace {
+
+// Branch and cut on CBC; `problem` is valid and has columns.
+absl::StatusOr<MipSolution> SolveWithCbc(const MipProblem& problem,
+                                         const MipOptions& options) {
   const int n = problem.columns();
-  if (options.cancelled && options.cancelled()) {
-    return absl::CancelledError("the call was cancelled");
-  }
   MipSolution out;
   out.solver = "cbc";
-  if (n == 0) {
-    out.exact = true;
-    return out;
-  }
 
-  CoinPackedMatrix matrix(false, 0, 0);  // row-ordered
-  matrix.setDimensions(0, n);
-  std::vector<double> row_lower, row_upper;
+  // Row-ordered, built in one go: appending rows one by one reallocates
+  // the whole matrix each time (quadratic; a minute at 50,000 rows).
+  std::vector<CoinBigIndex> start{0};
+  std::vector<int> length, index;
+  std::vector<double> value, row_lower, row_upper;
   for (const MipProblem::Row& row : problem.rows) {
-    std::vector<int> index;
-    std::vector<double> value;
     for (const auto& [j, a] : row.terms) {
       index.push_back(j);
       value.push_back(a);
     }
-    matrix.appendRow(static_cast<int>(index.size()), index.data(),
-                     value.data());
+    length.push_back(static_cast<int>(row.terms.size()));
+    start.push_back(static_cast<CoinBigIndex>(index.size()));
     row_lower.push_back(row.lower);
     row_upper.push_back(row.upper);
   }
+  CoinPackedMatrix matrix(false, n, static_cast<int>(problem.rows.size()),
+                          static_cast<CoinBigIndex>(index.size()), value.data(),
+                          index.data(), start.data(), length.data());
   auto clamp = [](double v) {
     return std::max(-COIN_DBL_MAX, std::min(COIN_DBL_MAX, v));
   };
@@ -142,8 +141,9 @@ absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
   model.setLogLevel(0);
   model.messageHandler()->setLogLevel(0);
   model.setNumberThreads(0);
-  model.setMaximumSeconds(
-      std::max(0.001, absl::ToDoubleSeconds(options.time_limit)));
+  const double limit_seconds =
+      std::max(0.001, absl::ToDoubleSeconds(options.time_limit));
+  model.setMaximumSeconds(limit_seconds);
   model.setUseElapsedTime(true);
   auto stopped = std::make_shared<std::atomic<bool>>(false);
   StopHandler handler(&options.cancelled, stopped);
@@ -174,10 +174,21 @@ absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
   CbcHeuristicFPump pump(model);
   model.addHeuristic(&pump);
 
+  // CbcModel's limit does not cover the root LP (initialSolve), which alone
+  // took 8-20 s on PlanTeamTraining over 1,000 people: Clp gets the same
+  // wall-clock limit, counted from here, for that LP only. (Left on, it
+  // would cut node LPs short inside the search and spoil CBC's bound.)
+  auto* clp = dynamic_cast<OsiClpSolverInterface*>(model.solver());
+  if (clp != nullptr) clp->getModelPtr()->setMaximumWallSeconds(limit_seconds);
   model.initialSolve();
+  if (clp != nullptr) clp->getModelPtr()->setMaximumWallSeconds(-1);
   if (stopped->load()) return absl::CancelledError("the call was cancelled");
   if (model.solver()->isProvenPrimalInfeasible()) {
     return absl::NotFoundError("the program has no feasible solution");
+  }
+  if (model.solver()->isIterationLimitReached()) {
+    return absl::NotFoundError(
+        "no feasible solution found within the time limit");
   }
   model.branchAndBound();
   if (stopped->load()) return absl::CancelledError("the call was cancelled");
@@ -198,6 +209,29 @@ absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
   const double bound = model.getBestPossibleObjValue();
   out.bound = out.exact ? out.objective : std::max(out.objective, bound);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<MipSolution> SolveMip(const MipProblem& problem,
+                                     const MipOptions& options) {
+  if (absl::Status s = Validate(problem); !s.ok()) return s;
+  if (options.cancelled && options.cancelled()) {
+    return absl::CancelledError("the call was cancelled");
+  }
+  if (problem.columns() == 0) {
+    MipSolution out;
+    out.solver = options.solver == MipSolver::kGlpk ? "glpk" : "cbc";
+    out.exact = true;
+    return out;
+  }
+  switch (options.solver) {
+    case MipSolver::kGlpk:
+      return internal::SolveWithGlpk(problem, options);
+    case MipSolver::kCbc:
+      break;
+  }
+  return SolveWithCbc(problem, options);
 }
 
 }  // namespace vakwijzer::optimization

@@ -10,7 +10,7 @@ packages=(
   librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libjwt-dev libssl-dev openssl nlohmann-json3-dev
-  coinor-libcbc-dev
+  coinor-libcbc-dev libglpk-dev
   python3-grpcio python3-protobuf python3-jwt python3-cryptography
 )
 # The browser test of the HTML report; installed with its recommended

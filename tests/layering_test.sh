@@ -3,6 +3,7 @@
 #
 #   common → framework → storage | plugins/api → plugins/<matcher>
 #          → services/core → services/grpc → services/vakwijzerd
+#   common → optimization (flows, integer programs) → plugins, services/core
 #
 # Every #include of a project path ("common/…", "services/grpc/…", also in
 # <…>) in a file of one layer must name a layer that layer may use; nothing
@@ -125,11 +126,12 @@ self_test() {
   local tmp
   tmp=$(mktemp -d) || return 2
   trap 'rm -rf "$tmp"' RETURN
-  mkdir -p "$tmp"/{common,framework,plugins/api,plugins/x,services/core,services/grpc}
+  mkdir -p "$tmp"/{common,framework,optimization,plugins/api,plugins/x,services/core,services/grpc}
   printf '#include "common/a.h"\n#include "absl/strings/str_cat.h"\n#include <vector>\n' >"$tmp/common/a.h"
   printf '#include "common/a.h"\n#include "framework/f.h"\n' >"$tmp/framework/f.cc"
   printf '#include "framework/f.h"\n#include "vakwijzer/v1/framework.pb.h"\n' >"$tmp/plugins/api/m.h"
   printf '#include "plugins/api/m.h"\n' >"$tmp/plugins/x/x.cc"
+  printf '#include "common/a.h"\n#include "optimization/o.h"\n' >"$tmp/optimization/o.cc"
   printf '#include "plugins/api/m.h"\n#include "storage/s.h"\n' >"$tmp/services/core/c.cc"
   printf '#include "services/core/c.h"\n' >"$tmp/services/grpc/g.cc"
   local out
@@ -141,6 +143,7 @@ self_test() {
   printf '\n#include "framework/f.h"\n' >>"$tmp/common/a.h"
   printf '#include <services/core/c.h>\n' >>"$tmp/framework/f.cc"
   printf '#include "plugins/x/x.h"\n' >>"$tmp/plugins/api/m.h"
+  printf '#include "framework/f.h"\n#include "plugins/api/m.h"\n' >>"$tmp/optimization/o.cc"
   printf '#include "services/core/c.h"\n#include "mystery/lib.h"\n' >>"$tmp/plugins/x/x.cc"
   printf '#include "services/grpc/g.h"\n' >>"$tmp/services/core/c.cc"
   printf '#include "services/vakwijzerd/main.h"\n' >>"$tmp/services/grpc/g.cc"
@@ -153,6 +156,8 @@ self_test() {
       'common/a.h:5: common may not include "framework/f.h"' \
       'framework/f.cc:3: framework may not include <services/core/c.h>' \
       'plugins/api/m.h:3: plugins/api may not include "plugins/x/x.h"' \
+      'optimization/o.cc:3: optimization may not include "framework/f.h"' \
+      'optimization/o.cc:4: optimization may not include "plugins/api/m.h"' \
       'plugins/x/x.cc:2: plugins may not include "services/core/c.h"' \
       'plugins/x/x.cc:3: unknown include "mystery/lib.h"' \
       'services/core/c.cc:3: services/core may not include "services/grpc/g.h"' \

@@ -80,6 +80,8 @@ ABSL_FLAG(std::string, team, "", "team: select the members of this team");
 ABSL_FLAG(bool, people, false,
           "team score: a row per person too; export team: print the "
           "people rows");
+ABSL_FLAG(bool, no_mutual, false,
+          "team mentors: no two people mentor each other");
 // Gap reports.
 ABSL_FLAG(std::string, policy, "",
           "gaps: weighted, latest, highest, lowest or decaying");
@@ -169,8 +171,9 @@ Catalogue (KIND is modules, roles or cases)
 Teams (select with --team=T, --role=R, --track=T)
   team score ORG [--people]            gaps, share at target, bus factor per
                                        indicator, competency and cluster
-  team mentors ORG                     exact maximum-weight mentor assignment
-                                       within mentoring capacities
+  team mentors ORG [--no_mutual]       exact maximum-weight mentor assignment
+                                       within mentoring capacities; with
+                                       --no_mutual never both A->B and B->A
   team training ORG --param=budget_cost=EUR[,max_sessions=N,max_hours_per_person=H]
                                        group training closing the most team gap
   team staff ORG [CASE...]             assign cases (all when none given) to
@@ -1287,11 +1290,12 @@ class Client {
       }
       Check(reader->Finish());
     } else if (sub == "mentors") {
-      Need(args, 2, "team mentors ORG [--team=T]");
+      Need(args, 2, "team mentors ORG [--team=T] [--no_mutual]");
       v1::AssignMentorsRequest request;
       *request.mutable_mentees() = selector;
       request.mutable_mentors()->set_parent(selector.parent());
       *request.mutable_parameters() = params();
+      request.set_no_mutual(absl::GetFlag(FLAGS_no_mutual));
       v1::MentorAssignment r;
       Check(match_team_->AssignMentors(Context().get(), request, &r));
       if (json) {
@@ -1299,9 +1303,10 @@ class Client {
         return;
       }
       print_pairs(r.pairs(), r.unmatched(), "mentee", "mentor");
-      std::cout << absl::StrFormat("total weight %.3f (%s%s)\n",
-                                   r.total_weight(), r.method(),
-                                   r.exact() ? ", optimal" : "");
+      std::cout << absl::StrFormat(
+          "total weight %.3f (%s%s)\n", r.total_weight(), r.method(),
+          r.exact() ? ", optimal"
+                    : absl::StrFormat(", at most %.3f", r.upper_bound()));
     } else if (sub == "training") {
       Need(args, 2, "team training ORG --param=budget_cost=EUR[,...]");
       v1::PlanTeamTrainingRequest request;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,8 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "optimization/assignment.h"
+#include "optimization/mip.h"
 #include "plugins/mentor/mentor_scoring.h"
-#include "plugins/team/assignment.h"
 
 namespace vakwijzer::core {
 namespace {
@@ -29,10 +31,10 @@ using plugins::mentor::MentorLevelTable;
 
 constexpr int kCancelCheckEvery = 256;
 
-// The solver's integer weight (plugins/team/assignment.cc).
+// The solver's integer weight (optimization/assignment.cc).
 int64_t Scaled(double weight) {
   return std::max<int64_t>(
-      1, std::llround(weight * plugins::team::kAssignmentWeightScale));
+      1, std::llround(weight * optimization::kAssignmentWeightScale));
 }
 
 // The mentors of one framework that may mentor anyone (capacity, teams
@@ -51,9 +53,9 @@ struct Group {
 // Since the flow is optimal there is no negative cycle, and the distances
 // are potentials under which every residual arc has reduced cost >= 0.
 absl::StatusOr<std::vector<int64_t>> Potentials(
-    const plugins::team::AssignmentProblem& p,
+    const optimization::AssignmentProblem& p,
     const std::vector<int64_t>& scaled,
-    const plugins::team::Assignment& solution) {
+    const optimization::Assignment& solution) {
   const int left = p.left_count, right = p.right_count;
   const int t = left + right, s = t + 1, nodes = s + 1;
   std::vector<char> matched(left, 0);
@@ -154,7 +156,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
 
   // Right nodes: the selected mentors with places, in order of id; the
   // tables hold those the matcher would consider at all.
-  plugins::team::AssignmentProblem problem;
+  optimization::AssignmentProblem problem;
   std::vector<const PersonView*> right;
   std::map<std::string, Group> groups;  // by framework id
   std::map<std::string, std::vector<const PersonView*>> group_people;
@@ -289,18 +291,18 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   }
 
   // Solve, price, repeat.
-  plugins::team::Assignment solution;
+  optimization::Assignment solution;
+  std::vector<int64_t> dist;  // the last round's potentials
   while (true) {
     ++local_stats.rounds;
     const auto solve_start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(
-        solution, plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+        solution, optimization::SolveMaxWeightAssignment(problem, cancelled));
     local_stats.solve_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       solve_start)
             .count();
-    ASSIGN_OR_RETURN(std::vector<int64_t> dist,
-                     Potentials(problem, scaled, solution));
+    ASSIGN_OR_RETURN(dist, Potentials(problem, scaled, solution));
     // Pair (i, j) outside the problem prices out when its arc i -> j (cost
     // -W) has negative reduced cost: W > dist[i] - dist[j].
     const size_t edges_before = problem.edges.size();
@@ -323,20 +325,193 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     if (problem.edges.size() == edges_before) break;
   }
   local_stats.edges = static_cast<int64_t>(problem.edges.size());
+
+  // No mutual pairs: break those of the optimum, then solve the restricted
+  // problem over the pairs that can still be in one of its optima.
+  std::vector<std::pair<int, int>> pairs = solution.pairs;
+  std::string method = solution.method;
+  bool exact = solution.exact;
+  double total_weight = solution.total_weight;
+  double upper_bound = solution.upper_bound;
+  std::vector<optimization::AssignmentProblem::Edge> extra_edges;
+  bool restricted = false;
+  if (options.no_mutual) {
+    const int right_count = problem.right_count;
+    auto key = [&](int i, int j) { return int64_t{i} * right_count + j; };
+    absl::flat_hash_map<const PersonView*, int> as_mentee, as_mentor;
+    for (int i = 0; i < left; ++i) as_mentee[mentees[i]] = i;
+    for (int j = 0; j < right_count; ++j) as_mentor[right[j]] = j;
+    // The pair (i', j') that is (i, j) the other way round, or (-1, -1).
+    auto reverse = [&](int i, int j) -> std::pair<int, int> {
+      auto a = as_mentee.find(right[j]);
+      auto b = as_mentor.find(mentees[i]);
+      if (a == as_mentee.end() || b == as_mentor.end()) return {-1, -1};
+      return {a->second, b->second};
+    };
+    std::vector<int> mentor_of(left, -1);
+    std::vector<int64_t> chosen_scaled(left, 0);
+    for (const auto& [i, j] : pairs) mentor_of[i] = j;
+    for (size_t e = 0; e < problem.edges.size(); ++e) {
+      const auto& edge = problem.edges[e];
+      if (mentor_of[edge.left] == edge.right) {
+        chosen_scaled[edge.left] = scaled[e];
+      }
+    }
+    int64_t optimum = 0, loss = 0;
+    std::vector<char> dropped(left, 0);
+    for (const auto& [i, j] : pairs) {
+      optimum += chosen_scaled[i];
+      const auto [i2, j2] = reverse(i, j);
+      if (i2 <= i || mentor_of[i2] != j2) continue;  // each mutual pair once
+      const int lighter = chosen_scaled[i2] < chosen_scaled[i] ? i2 : i;
+      dropped[lighter] = 1;
+      loss += chosen_scaled[lighter];
+    }
+    if (loss > 0) {
+      restricted = true;
+      // Any assignment using pair e weighs at most optimum - slack(e), so
+      // one better than the broken optimum (optimum - loss) uses only pairs
+      // of slack < loss. The least-slack kMaxMutualCandidates are kept.
+      struct Candidate {
+        int64_t slack;
+        int i, j;
+        double weight;
+      };
+      auto by_slack = [](const Candidate& a, const Candidate& b) {
+        return std::tie(a.slack, a.i, a.j) < std::tie(b.slack, b.i, b.j);
+      };
+      std::vector<Candidate> candidates;
+      int64_t excluded_slack = INT64_MAX;  // least slack left out
+      auto trim = [&] {
+        const size_t keep = static_cast<size_t>(kMaxMutualCandidates);
+        if (candidates.size() <= keep) return;
+        std::nth_element(candidates.begin(), candidates.begin() + keep,
+                         candidates.end(), by_slack);
+        for (size_t c = keep; c < candidates.size(); ++c) {
+          excluded_slack = std::min(excluded_slack, candidates[c].slack);
+        }
+        candidates.resize(keep);
+      };
+      RETURN_IF_ERROR(pass([&](int i, const Group& group) {
+        if (!has_candidate[i]) return;
+        const size_t n = group.table->size();
+        for (size_t k = 0; k < n; ++k) {
+          if (score[k] <= 0) continue;
+          const int j = group.right_of[k];
+          const int64_t slack = dist[i] - dist[left + j] - Scaled(score[k]);
+          if (slack < loss) candidates.push_back({slack, i, j, score[k]});
+        }
+        if (candidates.size() > 2 * static_cast<size_t>(kMaxMutualCandidates)) {
+          trim();
+        }
+      }));
+      trim();
+      std::sort(candidates.begin(), candidates.end(),
+                [](const Candidate& a, const Candidate& b) {
+                  return std::tie(a.i, a.j) < std::tie(b.i, b.j);
+                });
+
+      // max sum w x  s.t. one mentor per mentee, capacities, x_AB + x_BA <= 1.
+      optimization::MipProblem program;
+      std::vector<optimization::MipProblem::Row> per_mentee(left),
+          per_mentor(right_count);
+      absl::flat_hash_map<int64_t, int> column_of;
+      for (const Candidate& c : candidates) {
+        const int x = program.AddColumn(static_cast<double>(Scaled(c.weight)),
+                                        0, 1, true);
+        per_mentee[c.i].terms.emplace_back(x, 1);
+        per_mentor[c.j].terms.emplace_back(x, 1);
+        column_of[key(c.i, c.j)] = x;
+      }
+      for (auto& row : per_mentee) {
+        row.upper = 1;
+        if (row.terms.size() > 1) program.rows.push_back(std::move(row));
+      }
+      for (int j = 0; j < right_count; ++j) {
+        per_mentor[j].upper = problem.right_capacity[j];
+        if (per_mentor[j].terms.size() >
+            static_cast<size_t>(problem.right_capacity[j])) {
+          program.rows.push_back(std::move(per_mentor[j]));
+        }
+      }
+      for (const Candidate& c : candidates) {
+        const auto [i2, j2] = reverse(c.i, c.j);
+        if (i2 <= c.i) continue;
+        auto other = column_of.find(key(i2, j2));
+        if (other == column_of.end()) continue;
+        optimization::MipProblem::Row row;
+        row.terms = {{column_of[key(c.i, c.j)], 1}, {other->second, 1}};
+        row.upper = 1;
+        program.rows.push_back(std::move(row));
+      }
+      optimization::MipOptions mip;
+      mip.solver = options.mip_solver;
+      mip.time_limit = options.time_limit;
+      mip.cancelled = cancelled;
+      absl::StatusOr<optimization::MipSolution> solved =
+          optimization::SolveMip(program, mip);
+      if (solved.status().code() == absl::StatusCode::kCancelled) {
+        return solved.status();
+      }
+
+      // The broken optimum, unless the program found better.
+      int64_t best = optimum - loss;
+      std::vector<std::pair<int, int>> broken;
+      for (const auto& pair : pairs) {
+        if (!dropped[pair.first]) broken.push_back(pair);
+      }
+      pairs = std::move(broken);
+      double bound = static_cast<double>(optimum);
+      exact = false;
+      if (solved.ok()) {
+        const double outside =
+            excluded_slack == INT64_MAX
+                ? -optimization::MipProblem::kInfinity
+                : static_cast<double>(optimum - excluded_slack);
+        bound = std::min(bound, std::max(solved->bound, outside));
+        const int64_t found = std::llround(solved->objective);
+        if (found >= best) {
+          best = found;
+          pairs.clear();
+          for (size_t c = 0; c < candidates.size(); ++c) {
+            if (solved->values[c] > 0.5) {
+              pairs.emplace_back(candidates[c].i, candidates[c].j);
+            }
+          }
+          method = "integer-program";
+        }
+        exact = solved->exact && static_cast<double>(best) >= bound - 0.5;
+      }
+      for (const Candidate& c : candidates) {
+        extra_edges.push_back({c.i, c.j, c.weight});
+      }
+      std::sort(pairs.begin(), pairs.end());
+      upper_bound = bound / optimization::kAssignmentWeightScale;
+    }
+  }
   if (stats != nullptr) *stats = local_stats;
 
   // The response; explanations for the chosen pairs only.
   v1::MentorAssignment out;
   absl::flat_hash_map<int64_t, double> weight_of;
-  for (const auto& [i, j] : solution.pairs) {
+  for (const auto& [i, j] : pairs) {
     weight_of[int64_t{i} * problem.right_count + j] = 0;
   }
-  for (const auto& e : problem.edges) {
-    auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
-    if (it != weight_of.end()) it->second = e.weight;
+  for (const auto* edges : {&problem.edges, &extra_edges}) {
+    for (const auto& e : *edges) {
+      auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
+      if (it != weight_of.end()) it->second = e.weight;
+    }
+  }
+  if (restricted) {
+    total_weight = 0;
+    for (const auto& [i, j] : pairs) {
+      total_weight += weight_of[int64_t{i} * problem.right_count + j];
+    }
+    upper_bound = exact ? total_weight : std::max(total_weight, upper_bound);
   }
   std::vector<bool> matched(left);
-  for (const auto& [i, j] : solution.pairs) {
+  for (const auto& [i, j] : pairs) {
     matched[i] = true;
     v1::Pair* pair = out.add_pairs();
     pair->set_left(name_of(*mentees[i]));
@@ -355,12 +530,16 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         !has_gap[i] ? "no gap to mentor on"
         : !has_candidate[i]
             ? "no selected mentor with capacity covers any of the gaps"
+        : restricted
+            ? "every mentor who covers a gap is taken by mentees that weigh "
+              "more, or is mentored by this mentee (no_mutual)"
             : "every mentor who covers a gap is taken by mentees that weigh "
               "more");
   }
-  out.set_total_weight(solution.total_weight);
-  out.set_method(solution.method);
-  out.set_exact(solution.exact);
+  out.set_total_weight(total_weight);
+  out.set_method(method);
+  out.set_exact(exact);
+  out.set_upper_bound(upper_bound);
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "optimization/mip.h"
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
 #include "vakwijzer/v1/team.pb.h"
@@ -23,6 +25,11 @@ struct MentorAssignmentOptions {
   // Edges added per mentee and pricing pass, the most violated first
   // (0: as many as the mentee has, doubling its list).
   int added_edges = 0;
+  // No two people mentor each other (AssignMentorsRequest.no_mutual).
+  bool no_mutual = false;
+  // The integer program behind no_mutual: its back end and time limit.
+  optimization::MipSolver mip_solver = optimization::MipSolver::kCbc;
+  absl::Duration time_limit = absl::Seconds(2);
 };
 
 // What a run did, for tests and benchmarks.
@@ -43,7 +50,7 @@ struct MentorAssignmentStats {
 // framework, capacity > 0, in one of `teams` when given, score > 0. Both
 // lists must be in order of id and come from `snap`.
 //
-// Exact (up to the 1e-6 weight rounding of plugins/team/assignment.h) by
+// Exact (up to the 1e-6 weight rounding of optimization/assignment.h) by
 // delayed column generation: weights come from a dense scoring kernel
 // (MentorLevelTable, no explanations, no stored weight matrix); each mentee
 // starts with its `initial_edges` best mentors; the restricted problem is
@@ -56,10 +63,26 @@ struct MentorAssignmentStats {
 // solves. Explanations are built for the chosen pairs only; they are the
 // matcher's, without the MMR diversity note.
 //
+// With `options.no_mutual`, no mentee A gets mentor B while B gets mentor
+// A. If the optimum above has no such pair it is the answer. Otherwise the
+// potentials give each pair e a slack s_e >= 0 such that any assignment
+// using e weighs at most optimum - s_e; breaking each mutual pair (dropping
+// its lighter pair) loses L, so a restricted optimum uses only pairs of
+// slack < L, or the broken optimum is itself optimal. Those candidates are
+// solved as an integer program (optimization/mip.h, method
+// "integer-program", back end `options.mip_solver`) with x_AB + x_BA <= 1
+// within `options.time_limit`. At most kMaxMutualCandidates candidates,
+// those of least slack, are kept; the least excluded slack still bounds
+// the answer. When optimality is not proven in time, the better of the
+// program's answer and the broken optimum is returned with exact = false
+// and the proven upper_bound (up to the weight rounding).
+//
 // Pairs are sorted by (mentee, mentor) index; among optimal assignments of
 // equal rounded weight the one returned may differ from the one the solver
 // picks on all pairs. FAILED_PRECONDITION when a mentee has no framework;
 // CANCELLED when `cancelled` returns true.
+inline constexpr int64_t kMaxMutualCandidates = 200000;
+
 absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     const plugins::OrgSnapshot& snap,
     const std::vector<const plugins::PersonView*>& mentees,

@@ -11,8 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "optimization/assignment.h"
 #include "optimization/mip.h"
-#include "plugins/team/assignment.h"
 #include "plugins/training/training_matcher.h"
 #include "services/core/mentor_assignment.h"
 
@@ -94,9 +94,10 @@ absl::StatusOr<v1::MatchResponse> RunMatcher(
 }
 
 // A request's time_limit_ms (0: 2 s; at most a minute) and cancellation,
-// for SolveMip.
+// and the server's back end, for SolveMip.
 absl::StatusOr<optimization::MipOptions> MipOptionsFor(
-    int time_limit_ms, const std::function<bool()>& cancelled) {
+    int time_limit_ms, const std::function<bool()>& cancelled,
+    optimization::MipSolver solver) {
   if (time_limit_ms < 0 || time_limit_ms > 60000) {
     return absl::InvalidArgumentError(
         "time_limit_ms: must be between 0 and 60000");
@@ -105,6 +106,7 @@ absl::StatusOr<optimization::MipOptions> MipOptionsFor(
   options.time_limit =
       absl::Milliseconds(time_limit_ms > 0 ? time_limit_ms : 2000);
   options.cancelled = cancelled;
+  options.solver = solver;
   return options;
 }
 
@@ -175,8 +177,9 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     return absl::InvalidArgumentError(
         "max_hours_per_person: must not be negative");
   }
-  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
-                   MipOptionsFor(request.time_limit_ms(), cancelled));
+  ASSIGN_OR_RETURN(
+      optimization::MipOptions mip_options,
+      MipOptionsFor(request.time_limit_ms(), cancelled, options_.mip_solver));
   const double max_hours =
       request.max_hours_per_person() > 0 ? request.max_hours_per_person() : 40;
   const double budget = request.budget_cost();
@@ -671,7 +674,11 @@ absl::StatusOr<v1::MentorAssignment> TeamManager::AssignMentors(
                    plugins::Params::Parse(matcher->Info().parameters(),
                                           matchers_->Defaults("mentor"),
                                           request.parameters()));
-  return AssignMentorsExact(*snap, mentees, mentors, params, cancelled);
+  MentorAssignmentOptions options;
+  options.no_mutual = request.no_mutual();
+  options.mip_solver = options_.mip_solver;
+  return AssignMentorsExact(*snap, mentees, mentors, params, cancelled,
+                            options);
 }
 
 absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
@@ -686,8 +693,9 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
     return absl::InvalidArgumentError(
         "objective: must be \"score\" or \"cases\" (or empty for \"score\")");
   }
-  ASSIGN_OR_RETURN(optimization::MipOptions mip_options,
-                   MipOptionsFor(request.time_limit_ms(), cancelled));
+  ASSIGN_OR_RETURN(
+      optimization::MipOptions mip_options,
+      MipOptionsFor(request.time_limit_ms(), cancelled, options_.mip_solver));
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
   std::vector<const v1::ClientCase*> cases;
   std::map<std::string, int> named;
@@ -709,7 +717,7 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
   }
   std::map<std::string, int> person_index;
   std::vector<std::string> right_names;
-  plugins::team::AssignmentProblem problem;
+  optimization::AssignmentProblem problem;
   for (const auto& p : snap->people) {
     int room = std::max(0, p->caseload_capacity - p->current_caseload);
     person_index[PersonResource(org, *p)] =
@@ -753,8 +761,8 @@ absl::StatusOr<v1::CaseStaffing> TeamManager::StaffCases(
       cases_first ? static_cast<double>(cases.size()) + 1 : 0;
   for (auto& e : problem.edges) e.weight += case_weight;
 
-  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
-                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+  ASSIGN_OR_RETURN(optimization::Assignment solution,
+                   optimization::SolveMaxWeightAssignment(problem, cancelled));
   if (!solution.exact) {
     // Cases of different workloads share people: a generalised assignment
     // problem, solved exactly by integer programming when time allows.

@@ -90,6 +90,11 @@ TEST(EndToEnd, MatchersAnswerOnTheDemoThroughTheClient) {
   EXPECT_EQ(staff.exit_code, 0) << staff.output;
   EXPECT_TRUE(absl::StrContains(staff.output, "onstuimig")) << staff.output;
 
+  Result one_way = Cli(s, "team mentors demo --no_mutual");
+  EXPECT_EQ(one_way.exit_code, 0) << one_way.output;
+  EXPECT_TRUE(absl::StrContains(one_way.output, "total weight"))
+      << one_way.output;
+
   Result batch = Cli(s, "batch demo training people/sw-001 people/nobody");
   EXPECT_EQ(batch.exit_code, 0) << batch.output;
   EXPECT_TRUE(absl::StrContains(batch.output, "2 subjects, 1 failed"))

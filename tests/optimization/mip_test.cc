@@ -1,7 +1,9 @@
 #include "optimization/mip.h"
 
 #include <cmath>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -165,6 +167,195 @@ TEST(MipTest, TimeLimitReturnsAFeasibleSolutionAndAnHonestBound) {
   }
   // The bound is at most the LP relaxation's (sum of all values is a
   // trivially valid but useless bound: it must be tighter than that).
+  double all = 0;
+  for (double v : k.value) all += v;
+  EXPECT_LT(s->bound, all);
+}
+
+// The GLPK back end on the same knapsacks as CBC above.
+TEST(MipTest, GlpkMatchesBruteForceOnRandomKnapsacks) {
+  std::mt19937 rng(7);
+  MipOptions glpk;
+  glpk.solver = MipSolver::kGlpk;
+  for (int instance = 0; instance < 60; ++instance) {
+    Knapsack k = Random(rng, 4 + instance % 11, 1 + instance % 3);
+    absl::StatusOr<MipSolution> s = SolveMip(k.Program(), glpk);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_TRUE(s->exact) << instance;
+    EXPECT_NEAR(s->objective, k.BruteForce(), 1e-6) << instance;
+    EXPECT_NEAR(s->bound, s->objective, 1e-6) << instance;
+    EXPECT_TRUE(k.Feasible(s->values)) << instance;
+    EXPECT_EQ(s->solver, "glpk");
+  }
+}
+
+// A general integer program: columns in small integer ranges, rows of
+// every kind (<=, >=, ranged, equality), signed coefficients.
+struct IntegerProgram {
+  MipProblem program;
+
+  // The oracle: every integer point of the box. nullopt when none is
+  // feasible.
+  std::optional<double> BruteForce() const {
+    const int n = program.columns();
+    std::vector<double> x(program.lower);
+    std::optional<double> best;
+    while (true) {
+      if (Feasible(x)) {
+        double value = 0;
+        for (int j = 0; j < n; ++j) value += program.objective[j] * x[j];
+        if (!best || value > *best) best = value;
+      }
+      int j = 0;  // next point of the box, as an odometer
+      while (j < n && x[j] == program.upper[j]) x[j] = program.lower[j], ++j;
+      if (j == n) break;
+      x[j] += 1;
+    }
+    return best;
+  }
+
+  bool Feasible(const std::vector<double>& x) const {
+    for (int j = 0; j < program.columns(); ++j) {
+      if (x[j] != std::round(x[j]) || x[j] < program.lower[j] ||
+          x[j] > program.upper[j]) {
+        return false;
+      }
+    }
+    for (const MipProblem::Row& row : program.rows) {
+      double a = 0;
+      for (const auto& [j, c] : row.terms) a += c * x[j];
+      if (a < row.lower - 1e-6 || a > row.upper + 1e-6) return false;
+    }
+    return true;
+  }
+};
+
+IntegerProgram RandomIntegerProgram(std::mt19937& rng) {
+  std::uniform_int_distribution<int> columns(2, 6), rows(1, 5), coef(-4, 6),
+      kind(0, 3), lo(-1, 1), width(1, 3);
+  IntegerProgram ip;
+  const int n = columns(rng);
+  for (int j = 0; j < n; ++j) {
+    const int l = lo(rng);
+    ip.program.AddColumn(coef(rng), l, l + width(rng), true);
+  }
+  const int m = rows(rng);
+  for (int r = 0; r < m; ++r) {
+    MipProblem::Row row;
+    for (int j = 0; j < n; ++j) {
+      if (std::bernoulli_distribution(0.7)(rng)) {
+        row.terms.emplace_back(j, coef(rng));
+      }
+    }
+    const int rhs = std::uniform_int_distribution<int>(-2, 8)(rng);
+    switch (kind(rng)) {
+      case 0:
+        row.upper = rhs;
+        break;
+      case 1:
+        row.lower = rhs - 6;
+        break;
+      case 2:
+        row.lower = rhs - 3;
+        row.upper = rhs;
+        break;
+      default:
+        row.lower = row.upper = rhs - 2;
+        break;
+    }
+    ip.program.rows.push_back(std::move(row));
+  }
+  return ip;
+}
+
+TEST(MipTest, CbcAndGlpkAgreeWithBruteForceOnRandomIntegerPrograms) {
+  std::mt19937 rng(19);
+  int feasible = 0, infeasible = 0;
+  for (int instance = 0; instance < 300; ++instance) {
+    IntegerProgram ip = RandomIntegerProgram(rng);
+    const std::optional<double> best = ip.BruteForce();
+    for (MipSolver solver : {MipSolver::kCbc, MipSolver::kGlpk}) {
+      MipOptions options;
+      options.solver = solver;
+      absl::StatusOr<MipSolution> s = SolveMip(ip.program, options);
+      const int which = static_cast<int>(solver);
+      if (!best) {
+        EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound)
+            << instance << " solver " << which;
+        continue;
+      }
+      ASSERT_TRUE(s.ok()) << instance << " solver " << which << s.status();
+      EXPECT_TRUE(s->exact) << instance << " solver " << which;
+      EXPECT_NEAR(s->objective, *best, 1e-6) << instance << " solver " << which;
+      EXPECT_NEAR(s->bound, *best, 1e-6) << instance << " solver " << which;
+      EXPECT_TRUE(ip.Feasible(s->values)) << instance << " solver " << which;
+    }
+    ++(best ? feasible : infeasible);
+  }
+  // Both kinds of instance were drawn.
+  EXPECT_GT(feasible, 50);
+  EXPECT_GT(infeasible, 20);
+}
+
+TEST(MipTest, RepeatedTermsAddUpAndIntegerBoundsRoundInwards) {
+  // max x + y  s.t. x + x <= 3 (i.e. 2x <= 3), x integer in [0, 5];
+  // y integer in [0.5, 2.5], i.e. {1, 2}: x = 1, y = 2.
+  MipProblem p;
+  int x = p.AddColumn(1, 0, 5, true);
+  int y = p.AddColumn(1, 0.5, 2.5, true);
+  p.rows.push_back({{{x, 1}, {x, 1}}, -MipProblem::kInfinity, 3});
+  for (MipSolver solver : {MipSolver::kCbc, MipSolver::kGlpk}) {
+    MipOptions options;
+    options.solver = solver;
+    absl::StatusOr<MipSolution> s = SolveMip(p, options);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_TRUE(s->exact);
+    EXPECT_EQ(s->values[x], 1);
+    EXPECT_EQ(s->values[y], 2);
+    EXPECT_NEAR(s->objective, 3, 1e-9);
+  }
+}
+
+TEST(MipTest, GlpkInfeasibleIsNotFound) {
+  MipProblem p;
+  int x = p.AddColumn(1, 0, 1, true);
+  p.rows.push_back({{{x, 1}}, 2, MipProblem::kInfinity});
+  MipOptions options;
+  options.solver = MipSolver::kGlpk;
+  EXPECT_EQ(SolveMip(p, options).status().code(), absl::StatusCode::kNotFound);
+  // Integer bounds that hold no integer.
+  MipProblem q;
+  q.AddColumn(1, 0.2, 0.8, true);
+  EXPECT_EQ(SolveMip(q, options).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(MipTest, GlpkCancellationStopsTheSearch) {
+  std::mt19937 rng(11);
+  Knapsack k = Random(rng, 120, 5);
+  int polls = 0;
+  MipOptions options;
+  options.solver = MipSolver::kGlpk;
+  options.time_limit = absl::Seconds(30);
+  // After the up-front check and the one after the LP relaxation.
+  options.cancelled = [&polls] { return ++polls > 3; };
+  absl::StatusOr<MipSolution> s = SolveMip(k.Program(), options);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kCancelled) << polls;
+  EXPECT_GT(polls, 3);  // the search's callback polled
+}
+
+TEST(MipTest, GlpkTimeLimitReturnsAFeasibleSolutionAndAnHonestBound) {
+  std::mt19937 rng(13);
+  Knapsack k = Random(rng, 150, 6);
+  MipOptions options;
+  options.solver = MipSolver::kGlpk;
+  options.time_limit = absl::Milliseconds(50);
+  absl::StatusOr<MipSolution> s = SolveMip(k.Program(), options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(k.Feasible(s->values));
+  EXPECT_GE(s->bound, s->objective - 1e-6);
+  if (s->exact) {
+    EXPECT_NEAR(s->bound, s->objective, 1e-6);
+  }
   double all = 0;
   for (double v : k.value) all += v;
   EXPECT_LT(s->bound, all);

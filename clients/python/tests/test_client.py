@@ -342,6 +342,10 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(mentors.method)
         for pair in mentors.pairs:
             self.assertNotEqual(pair.left, pair.right)
+        one_way = self.client.assign_mentors("demo", no_mutual=True)
+        chosen = {(p.left, p.right) for p in one_way.pairs}
+        self.assertFalse(any((right, left) in chosen for left, right in chosen))
+        self.assertGreaterEqual(one_way.upper_bound, one_way.total_weight)
         staffing = self.client.staff_cases("demo", cases=["o-dreigende-ontruiming"])
         self.assertTrue(staffing.method)
         self.assertLessEqual(len(staffing.assignments), 1)

@@ -763,17 +763,20 @@ class VakwijzerClient:
         team: Optional[str] = None,
         *,
         mentor_team: Optional[str] = None,
+        no_mutual: bool = False,
         **parameters: Any,
     ) -> team_pb2.MentorAssignment:
         """A maximum-weight assignment of the mentees (the members of
         ``team``, or everybody) to mentors (members of ``mentor_team``, or
-        anybody) within mentoring capacities. ``parameters`` go to the mentor
+        anybody) within mentoring capacities; with ``no_mutual``, never both
+        A mentoring B and B mentoring A. ``parameters`` go to the mentor
         matcher that weighs each pair (``granularity``, ``threshold``,
         ``voorbeeld_bonus``)."""
         request = team_pb2.AssignMentorsRequest(
             mentees=self._selector(org, team, None, None),
             mentors=self._selector(org, mentor_team, None, None),
             parameters=_params(parameters),
+            no_mutual=no_mutual,
         )
         return self._call(
             "TeamService.AssignMentors", self._team.AssignMentors, request

@@ -17,10 +17,10 @@
 #include "absl/strings/str_cat.h"
 #include "framework/framework_registry.h"
 #include "gtest/gtest.h"
+#include "optimization/assignment.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
 #include "plugins/mentor/mentor_scoring.h"
-#include "plugins/team/assignment.h"
 #include "tests/plugins/mentor/reference_mentor_matcher.h"
 #include "tests/services/core/reference_assign_mentors.h"
 #include "tests/test_util/status_matchers.h"
@@ -34,7 +34,7 @@ using plugins::PersonView;
 
 int64_t Scaled(double w) {
   return std::max<int64_t>(
-      1, std::llround(w * plugins::team::kAssignmentWeightScale));
+      1, std::llround(w * optimization::kAssignmentWeightScale));
 }
 
 class MentorAssignmentTest : public ::testing::Test {
@@ -291,6 +291,124 @@ TEST_F(MentorAssignmentTest, MenteeWithoutFrameworkAndCancellation) {
   mentees.push_back(&orphan);
   auto result = AssignMentorsExact(org, mentees, people, params, never_);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// Every assignment of tiny instances without a mutual pair, by depth-first
+// search over the mentees in order: mentee i may not get mentor j when j is
+// mentee k (`reverse[i][j]` = k, or -1), k < i, and k's mentor is i.
+int64_t BruteForceNoMutual(const std::vector<std::vector<int64_t>>& w,
+                           const std::vector<std::vector<int>>& reverse,
+                           const std::vector<const PersonView*>& mentees,
+                           const std::vector<const PersonView*>& mentors,
+                           std::vector<int>& room, std::vector<int>& chosen,
+                           size_t i) {
+  if (i == w.size()) return 0;
+  int64_t best =
+      BruteForceNoMutual(w, reverse, mentees, mentors, room, chosen, i + 1);
+  for (size_t j = 0; j < room.size(); ++j) {
+    if (w[i][j] <= 0 || room[j] == 0) continue;
+    const int k = reverse[i][j];
+    if (k >= 0 && static_cast<size_t>(k) < i && chosen[k] >= 0 &&
+        mentors[chosen[k]] == mentees[i]) {
+      continue;  // mutual
+    }
+    --room[j];
+    chosen[i] = static_cast<int>(j);
+    best = std::max(
+        best, w[i][j] + BruteForceNoMutual(w, reverse, mentees, mentors, room,
+                                           chosen, i + 1));
+    chosen[i] = -1;
+    ++room[j];
+  }
+  return best;
+}
+
+// Whether `got` pairs some A -> B with B -> A.
+bool HasMutualPair(const v1::MentorAssignment& got) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const v1::Pair& p : got.pairs()) pairs.emplace(p.left(), p.right());
+  for (const v1::Pair& p : got.pairs()) {
+    if (pairs.count({p.right(), p.left()})) return true;
+  }
+  return false;
+}
+
+TEST_F(MentorAssignmentTest, NoMutualOptimalAgainstBruteForceOnTinyOrgs) {
+  int mutual_optimum = 0, restricted_lower = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed * 104729);
+    auto uniform = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    testing::SyntheticOptions options;
+    options.people = uniform(2, 8);
+    options.modules = options.roles = options.cases = 0;
+    options.seed = seed + 9000;
+    const bool sfd = uniform(0, 1);
+    OrgSnapshot org = testing::MakeSyntheticOrg(Framework(sfd), options, "m");
+    // Mostly the same people on both sides, so mutual pairs can arise.
+    std::vector<const PersonView*> mentees, mentors;
+    for (const auto& p : org.people) {
+      if (uniform(0, 5)) mentees.push_back(p.get());
+      if (uniform(0, 5) && p->mentoring_capacity > 0) {
+        mentors.push_back(p.get());
+      }
+    }
+    google::protobuf::Map<std::string, std::string> values;
+    values["granularity"] = uniform(0, 1) ? "competency" : "indicator";
+    const plugins::Params params = Parse(values);
+    const plugins::mentor::MentorScoreOptions o =
+        plugins::mentor::MentorScoreOptions::From(params);
+    const size_t l = mentees.size(), r = mentors.size();
+    std::vector<std::vector<int64_t>> w(l, std::vector<int64_t>(r));
+    std::vector<std::vector<int>> reverse(l, std::vector<int>(r, -1));
+    std::vector<int> room;
+    for (const PersonView* m : mentors) room.push_back(m->mentoring_capacity);
+    for (size_t i = 0; i < l; ++i) {
+      const auto gaps = plugins::mentor::GapsOf(*mentees[i], o);
+      for (size_t j = 0; j < r; ++j) {
+        if (mentees[i] == mentors[j]) continue;
+        const double s = plugins::mentor::Score(gaps, *mentors[j]);
+        if (s > 0) w[i][j] = Scaled(s);
+        for (size_t k = 0; k < l; ++k) {
+          if (mentees[k] == mentors[j]) reverse[i][j] = static_cast<int>(k);
+        }
+      }
+    }
+    std::vector<int> chosen(l, -1);
+    const int64_t best =
+        BruteForceNoMutual(w, reverse, mentees, mentors, room, chosen, 0);
+
+    ASSERT_OK_AND_ASSIGN(
+        v1::MentorAssignment free,
+        AssignMentorsExact(org, mentees, mentors, params, never_));
+    MentorAssignmentOptions assign;
+    assign.no_mutual = true;
+    assign.initial_edges = uniform(1, 3);
+    assign.mip_solver = uniform(0, 1) ? optimization::MipSolver::kGlpk
+                                      : optimization::MipSolver::kCbc;
+    ASSERT_OK_AND_ASSIGN(
+        v1::MentorAssignment got,
+        AssignMentorsExact(org, mentees, mentors, params, never_, assign));
+    EXPECT_FALSE(HasMutualPair(got));
+    EXPECT_EQ(CheckValid(org, mentees, mentors, params, got), best);
+    EXPECT_TRUE(got.exact());
+    EXPECT_DOUBLE_EQ(got.upper_bound(), got.total_weight());
+    if (HasMutualPair(free)) {
+      ++mutual_optimum;
+      EXPECT_EQ(got.method(), "integer-program");
+      const int64_t unrestricted =
+          CheckValid(org, mentees, mentors, params, free);
+      restricted_lower += best < unrestricted;
+    } else {
+      EXPECT_EQ(got.method(), free.method());
+      EXPECT_EQ(got.total_weight(), free.total_weight());
+    }
+  }
+  // The restriction mattered in many instances, and often cost weight.
+  EXPECT_GE(mutual_optimum, 30);
+  EXPECT_GE(restricted_lower, 10);
 }
 
 }  // namespace

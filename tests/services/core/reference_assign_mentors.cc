@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 
 namespace vakwijzer::reference {
 namespace {
@@ -55,7 +55,7 @@ absl::StatusOr<v1::MentorAssignment> ReferenceAssignMentors(
     const std::function<bool()>& cancelled) {
   const std::string& org = snap.org;
   std::map<std::string, int> mentor_index;
-  plugins::team::AssignmentProblem problem;
+  optimization::AssignmentProblem problem;
   for (const PersonView* m : mentors) {
     if (m->mentoring_capacity <= 0) continue;
     mentor_index[PersonResource(org, *m)] =
@@ -94,8 +94,8 @@ absl::StatusOr<v1::MentorAssignment> ReferenceAssignMentors(
   problem.right_count = static_cast<int>(right_names.size());
   problem.left_capacity.assign(problem.left_count, 1);
   problem.left_demand.assign(problem.left_count, 1);
-  ASSIGN_OR_RETURN(plugins::team::Assignment solution,
-                   plugins::team::SolveMaxWeightAssignment(problem, cancelled));
+  ASSIGN_OR_RETURN(optimization::Assignment solution,
+                   optimization::SolveMaxWeightAssignment(problem, cancelled));
   std::vector<bool> matched(problem.left_count);
   for (const auto& [i, j] : solution.pairs) {
     matched[i] = true;

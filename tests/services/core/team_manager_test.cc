@@ -170,6 +170,38 @@ TEST_F(TeamManagerTest, ScoreTeamOfNobodyIsAnEmptySummary) {
 // mentors' capacities, on random small teams. Pair weights are the mentor
 // matcher's scores (indicator granularity, read back from the pairs'
 // explanations' source: a separate Match per mentee).
+TEST_F(TeamManagerTest, AssignMentorsNoMutualKeepsTheHeavierDirection) {
+  // p0 is at 3 on j-a1-1 and 1 on j-a1-2, p1 at 0 and 3 (target 2): each
+  // can mentor the other, p0 -> p1 on a gap of 2, p1 -> p0 on a gap of 1.
+  AddPerson("p0", "t1", {{"j-a1-1", 3}, {"j-a1-2", 1}}, 1);
+  AddPerson("p1", "t1", {{"j-a1-1", 0}, {"j-a1-2", 3}}, 1);
+  v1::AssignMentorsRequest request;
+  request.mutable_mentees()->set_parent("organizations/acme");
+  (*request.mutable_parameters())["granularity"] = "indicator";
+  ASSERT_OK_AND_ASSIGN(v1::MentorAssignment free,
+                       manager_->AssignMentors(request, never_));
+  ASSERT_EQ(free.pairs_size(), 2);  // the mutual optimum
+  EXPECT_TRUE(free.exact());
+  EXPECT_EQ(free.upper_bound(), free.total_weight());
+  const v1::Pair& p1_by_p0 = free.pairs(1);
+  ASSERT_EQ(p1_by_p0.left(), "organizations/acme/people/p1");
+  EXPECT_GT(p1_by_p0.weight(), free.pairs(0).weight());
+
+  request.set_no_mutual(true);
+  ASSERT_OK_AND_ASSIGN(v1::MentorAssignment got,
+                       manager_->AssignMentors(request, never_));
+  ASSERT_EQ(got.pairs_size(), 1);
+  EXPECT_EQ(got.pairs(0).left(), "organizations/acme/people/p1");
+  EXPECT_EQ(got.pairs(0).right(), "organizations/acme/people/p0");
+  EXPECT_EQ(got.total_weight(), p1_by_p0.weight());
+  EXPECT_TRUE(got.exact());
+  EXPECT_EQ(got.upper_bound(), got.total_weight());
+  EXPECT_EQ(got.method(), "integer-program");
+  ASSERT_EQ(got.unmatched_size(), 1);
+  EXPECT_EQ(got.unmatched(0).name(), "organizations/acme/people/p0");
+  EXPECT_THAT(got.unmatched(0).reason(), ::testing::HasSubstr("no_mutual"));
+}
+
 TEST_F(TeamManagerTest, AssignMentorsIsOptimalAgainstBruteForce) {
   const std::vector<std::string> ids = {"j-a1-1", "j-a1-2", "j-a2-1", "j-b1-1"};
   std::mt19937 rng(7);

@@ -1,4 +1,4 @@
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 
 #include <algorithm>
 #include <climits>
@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
-namespace vakwijzer::plugins::team {
+namespace vakwijzer::optimization {
 namespace {
 
 // Passes of fill-and-swap in the greedy improvement; each pass that changes
@@ -724,4 +724,4 @@ absl::StatusOr<Assignment> SolveMaxWeightAssignment(
   return Finish(edges, best, exact, "greedy-repair", WeightOf(edges, relaxed));
 }
 
-}  // namespace vakwijzer::plugins::team
+}  // namespace vakwijzer::optimization

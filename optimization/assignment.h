@@ -3,8 +3,8 @@
 // staffing (cases to staff), domain.md §5.
 //
 // A pure function of its input; thread-compatible (no shared state).
-#ifndef VAKWIJZER_PLUGINS_TEAM_ASSIGNMENT_H_
-#define VAKWIJZER_PLUGINS_TEAM_ASSIGNMENT_H_
+#ifndef VAKWIJZER_OPTIMIZATION_ASSIGNMENT_H_
+#define VAKWIJZER_OPTIMIZATION_ASSIGNMENT_H_
 
 #include <cstdint>
 #include <functional>
@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace vakwijzer::plugins::team {
+namespace vakwijzer::optimization {
 
 struct AssignmentProblem {
   int left_count = 0;   // e.g. mentees or cases
@@ -119,6 +119,6 @@ inline constexpr int64_t kMaxBranchAndBoundNodes = int64_t{1} << 20;
 absl::StatusOr<Assignment> SolveMaxWeightAssignment(
     const AssignmentProblem& p, const std::function<bool()>& cancelled = {});
 
-}  // namespace vakwijzer::plugins::team
+}  // namespace vakwijzer::optimization
 
-#endif  // VAKWIJZER_PLUGINS_TEAM_ASSIGNMENT_H_
+#endif  // VAKWIJZER_OPTIMIZATION_ASSIGNMENT_H_

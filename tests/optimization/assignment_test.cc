@@ -1,4 +1,4 @@
-#include "plugins/team/assignment.h"
+#include "optimization/assignment.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util/status_matchers.h"
 
-namespace vakwijzer::plugins::team {
+namespace vakwijzer::optimization {
 namespace {
 
 using ::testing::ElementsAre;
@@ -512,4 +512,4 @@ TEST(AssignmentTest, CancelledStopsEachMethod) {
 }
 
 }  // namespace
-}  // namespace vakwijzer::plugins::team
+}  // namespace vakwijzer::optimization
