@@ -63,6 +63,10 @@ class ProfileStore {
   virtual absl::StatusOr<bool> HasAssessment(const PersonName& name,
                                              absl::string_view id) = 0;
 
+  // The person's assessment `id`; NOT_FOUND when there is none.
+  virtual absl::StatusOr<v1::Assessment> GetAssessment(
+      const PersonName& name, absl::string_view id) = 0;
+
   // Writes `assessment` under id `id` and replaces the profile record with
   // `record` (which carries what is derived from the assessment), in one
   // batch.

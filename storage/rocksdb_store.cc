@@ -276,6 +276,24 @@ absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
   return true;
 }
 
+absl::StatusOr<v1::Assessment> RocksDbStore::GetAssessment(
+    const PersonName& name, absl::string_view id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(
+      rocksdb::ReadOptions(), absl::StrCat(AssessmentPrefix(name), id), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat(
+        "assessment_id: no assessment ", name.Format(), "/assessments/", id));
+  }
+  if (!s.ok()) return FromRocksDb(s);
+  v1::Assessment assessment;
+  if (!assessment.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat(
+        "unparsable assessment ", name.Format(), "/assessments/", id));
+  }
+  return assessment;
+}
+
 absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
                                             absl::string_view id,
                                             const v1::Assessment& assessment,

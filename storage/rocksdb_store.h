@@ -51,6 +51,8 @@ class RocksDbStore final : public ProfileStore,
                           const v1::AuditEvent* audit) override;
   absl::Status DeleteProfile(const PersonName& name,
                              const v1::AuditEvent* audit) override;
+  absl::StatusOr<v1::Assessment> GetAssessment(const PersonName& name,
+                                               absl::string_view id) override;
   absl::StatusOr<bool> HasAssessment(const PersonName& name,
                                      absl::string_view id) override;
   absl::Status AppendAssessment(const PersonName& name, absl::string_view id,

@@ -13,6 +13,7 @@
 #include "common/quote.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/core/field_checks.h"
 #include "services/core/gap_report.h"
 #include "services/core/paging.h"
@@ -20,6 +21,8 @@
 
 namespace vakwijzer::core {
 namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
 
 using google::protobuf::util::FieldMaskUtil;
 
@@ -472,6 +475,39 @@ void ProfileManager::DeriveLevels(const framework::FrameworkIndex* fw,
   }
 }
 
+namespace {
+
+// OK when a retry of assessment `id` carries what the stored one holds
+// (service.proto, RecordAssessmentRequest.assessment_id): the fields a
+// client sets, after the server's defaults (`prepared`); an assess_time the
+// retry leaves out matches any, and one that was in the future was clamped
+// to the recording time. ALREADY_EXISTS naming assessment_id otherwise.
+absl::Status SameContent(const PersonName& name, const std::string& id,
+                         const v1::Assessment& sent,
+                         const v1::Assessment& prepared,
+                         const v1::Assessment& stored) {
+  bool same = prepared.rater_role() == stored.rater_role() &&
+              prepared.rater() == stored.rater() &&
+              prepared.framework() == stored.framework() &&
+              prepared.framework_version() == stored.framework_version() &&
+              prepared.ratings_size() == stored.ratings_size();
+  for (int i = 0; same && i < prepared.ratings_size(); ++i) {
+    same = MessageDifferencer::Equals(prepared.ratings(i), stored.ratings(i));
+  }
+  if (same && sent.has_assess_time() &&
+      !MessageDifferencer::Equals(sent.assess_time(), stored.assess_time())) {
+    same = MessageDifferencer::Equals(stored.assess_time(),
+                                      stored.create_time()) &&
+           FromProto(sent.assess_time()) >= FromProto(stored.create_time());
+  }
+  if (same) return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      absl::StrCat("assessment_id: ", name.Format(), "/assessments/", id,
+                   " already exists with different content"));
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
     const v1::RecordAssessmentRequest& request, const v1::AuditEvent* audit) {
   ASSIGN_OR_RETURN(PersonName name,
@@ -489,12 +525,13 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
 
   std::string id = request.assessment_id();
   if (!id.empty()) {
-    ASSIGN_OR_RETURN(bool exists, store_->HasAssessment(name, id));
-    if (exists) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("assessment_id: ", name.Format(), "/assessments/", id,
-                       " already exists"));
+    absl::StatusOr<v1::Assessment> stored = store_->GetAssessment(name, id);
+    if (stored.ok()) {
+      // A retry: the stored assessment when the content is the same.
+      RETURN_IF_ERROR(SameContent(name, id, request.assessment(), a, *stored));
+      return stored;
     }
+    if (!absl::IsNotFound(stored.status())) return stored.status();
   } else {
     // Server-assigned ids sort in recording order; skip any that a client
     // happened to choose.

@@ -200,6 +200,14 @@ class ClientTest(unittest.TestCase):
             "organizations/py/people/p-1/assessments/intake",
             [a.name for a in assessments],
         )
+        # A retry of "intake" with the same content returns the stored one;
+        # different content is ALREADY_EXISTS.
+        retried = vw.record_assessment(
+            "py", "p-1", "manager", {"mbo-1.1-1": 1, "mbo-1.1-2": 3}, rater="m-3",
+            assessment_id="intake", evidence={"mbo-1.1-1": "plan van aanpak ontbrak"},
+        )
+        self.assertEqual(retried.name, "organizations/py/people/p-1/assessments/intake")
+        self.assertEqual(len(list(vw.list_assessments("py", "p-1"))), 2)
         self.assertRaisesCode(
             "ALREADY_EXISTS", vw.record_assessment, "py", "p-1", "manager",
             {"mbo-1.1-1": 2}, rater="m-3", assessment_id="intake",

@@ -476,7 +476,9 @@ class VakwijzerClient:
         sent in the mapping's order, so an error on ``ratings[i]`` refers to
         its i-th entry. ``evidence``: one note for every rating, or a mapping
         indicator id -> note. ``assessment_id`` makes retries idempotent (a
-        second call with the same id is ``ALREADY_EXISTS``). ``assess_time``:
+        second call with the same id and the same content returns the stored
+        assessment; with different content it is ``ALREADY_EXISTS``).
+        ``assess_time``:
         a timezone-aware datetime; default the time of recording.
         """
         if not ratings:

@@ -846,10 +846,46 @@ TEST_F(ProfileManagerTest, RecordWithClientIdIsIdempotent) {
   EXPECT_EQ(first.name(), Person("p1") + "/assessments/evc-2024");
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile before, Stored("p1"));
 
+  // A retry with the same content, later: the stored assessment, nothing
+  // written.
+  Advance(absl::Seconds(30));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Assessment retried,
+      manager_->RecordAssessment(RecordRequest(Person("p1"), a, "evc-2024")));
+  EXPECT_TRUE(MessageDifferencer::Equals(retried, first))
+      << retried.DebugString();
+  // The defaults spelled out are the same content too.
+  v1::Assessment explicit_defaults = a;
+  explicit_defaults.set_rater("p1");
+  explicit_defaults.set_framework("frameworks/mini");
+  explicit_defaults.set_framework_version("1");
+  *explicit_defaults.mutable_assess_time() = first.assess_time();
+  explicit_defaults.set_name("ignored");
+  ASSERT_OK_AND_ASSIGN(
+      retried, manager_->RecordAssessment(
+                   RecordRequest(Person("p1"), explicit_defaults, "evc-2024")));
+  EXPECT_TRUE(MessageDifferencer::Equals(retried, first));
+
+  // Different content: a level, the rater, the evidence, the time.
   v1::Assessment other = MakeAssessment(v1::SELF, "", {{"j-a1-1", 3}});
   EXPECT_STATUS(manager_->RecordAssessment(
                     RecordRequest(Person("p1"), other, "evc-2024")),
                 absl::StatusCode::kAlreadyExists, "assessment_id:");
+  v1::Assessment by_other = MakeAssessment(v1::SELF, "p2", {{"j-a1-1", 1}});
+  EXPECT_STATUS(manager_->RecordAssessment(
+                    RecordRequest(Person("p1"), by_other, "evc-2024")),
+                absl::StatusCode::kAlreadyExists, "assessment_id:");
+  v1::Assessment with_evidence = a;
+  with_evidence.mutable_ratings(0)->set_evidence("seen");
+  EXPECT_STATUS(manager_->RecordAssessment(
+                    RecordRequest(Person("p1"), with_evidence, "evc-2024")),
+                absl::StatusCode::kAlreadyExists, "assessment_id:");
+  v1::Assessment earlier = a;
+  *earlier.mutable_assess_time() = ToTimestamp(kT0 - absl::Hours(1));
+  EXPECT_STATUS(manager_->RecordAssessment(
+                    RecordRequest(Person("p1"), earlier, "evc-2024")),
+                absl::StatusCode::kAlreadyExists, "assessment_id:");
+
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile after, Stored("p1"));
   EXPECT_TRUE(MessageDifferencer::Equals(before, after));
   ASSERT_OK_AND_ASSIGN(v1::ListAssessmentsResponse list,
@@ -860,6 +896,23 @@ TEST_F(ProfileManagerTest, RecordWithClientIdIsIdempotent) {
   EXPECT_STATUS(
       manager_->RecordAssessment(RecordRequest(Person("p1"), a, "bad/id")),
       absl::StatusCode::kInvalidArgument, "assessment_id:");
+}
+
+// A future assess_time (within the allowed skew) is recorded as the
+// recording time; its retry, later, is the same content.
+TEST_F(ProfileManagerTest, RetryOfAClampedAssessTimeIsTheSameContent) {
+  Create("p1");
+  v1::Assessment a = MakeAssessment(v1::PEER, "r1", {{"j-a1-1", 2}});
+  *a.mutable_assess_time() = ToTimestamp(Now() + absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Assessment first,
+      manager_->RecordAssessment(RecordRequest(Person("p1"), a, "x")));
+  EXPECT_EQ(first.assess_time().seconds(), absl::ToUnixSeconds(Now()));
+  Advance(absl::Seconds(10));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Assessment retried,
+      manager_->RecordAssessment(RecordRequest(Person("p1"), a, "x")));
+  EXPECT_TRUE(MessageDifferencer::Equals(retried, first));
 }
 
 TEST_F(ProfileManagerTest, RecordFillsDefaults) {

@@ -632,8 +632,16 @@ TEST_F(ServerTest, RecordAndListAssessments) {
   v1::Assessment a;
   ASSERT_TRUE(
       IsOk(Record(p.name(), v1::PEER, "peer-1", "j-a1-2", 2, &a, "client-1")));
+  // A retry with the same content returns the stored assessment; one with
+  // different content is ALREADY_EXISTS.
+  v1::Assessment retried;
+  ASSERT_TRUE(IsOk(
+      Record(p.name(), v1::PEER, "peer-1", "j-a1-2", 2, &retried, "client-1")));
+  EXPECT_EQ(retried.name(), a.name());
+  EXPECT_EQ(retried.create_time().seconds(), a.create_time().seconds());
+  EXPECT_EQ(retried.create_time().nanos(), a.create_time().nanos());
   EXPECT_TRUE(
-      HasCode(Record(p.name(), v1::PEER, "peer-1", "j-a1-2", 2, &a, "client-1"),
+      HasCode(Record(p.name(), v1::PEER, "peer-1", "j-a1-2", 3, &a, "client-1"),
               grpc::StatusCode::ALREADY_EXISTS, "assessment_id:"));
   EXPECT_TRUE(HasCode(Record(p.name(), v1::SELF, "", "j-a1-1", 4, &a),
                       grpc::StatusCode::INVALID_ARGUMENT,
