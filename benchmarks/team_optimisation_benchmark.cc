@@ -13,7 +13,8 @@
 // is EUR 300 per person.
 //
 // Run: build/benchmarks/team_optimisation_benchmark [SEEDS [TIME_LIMIT_MS
-//      [PEOPLE,...]]]   (defaults 5, 2000, 50,200,1000)
+//      [PEOPLE,...  [MAX_SESSIONS]]]]   (defaults 5, 2000, 50,200,1000, 0:
+//      the training plans' sessions uncapped)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   using namespace vakwijzer::bench;
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
   const int time_limit_ms = argc > 2 ? std::atoi(argv[2]) : 2000;
+  const int max_sessions = argc > 4 ? std::atoi(argv[4]) : 0;
   std::vector<int> sizes = {50, 200, 1000};
   if (argc > 3) {
     sizes.clear();
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
         v1::PlanTeamTrainingRequest plan;
         plan.mutable_selector()->set_parent("organizations/bench");
         plan.set_budget_cost(300.0 * people);
+        plan.set_max_sessions(max_sessions);
         plan.set_time_limit_ms(time_limit_ms);
         auto start = std::chrono::steady_clock::now();
         auto planned = manager.PlanTeamTraining(plan, never);

@@ -12,6 +12,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "optimization/assignment.h"
+#include "optimization/coverage.h"
 #include "optimization/mip.h"
 #include "plugins/training/training_matcher.h"
 #include "services/core/mentor_assignment.h"
@@ -336,77 +337,39 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
     }
   }
 
-  // 2. The integer program. x_k: pair k is in the plan. Per person and
-  // indicator, the distinct levels the pairs reach on it, v_1 < ... < v_t
-  // above the level now v_0: y_j in [0, 1] earns (v_j - v_{j-1}) and is at
-  // most the number of chosen pairs reaching v_j — so the gap closed counts
-  // once, up to the highest level reached. Budget, hours per person, and
-  // sessions (s_m >= participants / seats) as rows.
-  optimization::MipProblem program;
-  for (size_t k = 0; k < pairs.size(); ++k) program.AddColumn(0, 0, 1, true);
-  {
-    std::map<std::pair<int, int>, std::vector<std::pair<double, int>>> reach;
-    for (size_t k = 0; k < pairs.size(); ++k) {
-      const Learner& l = start[pairs[k].learner];
-      for (const auto& [ordinal, level] : *pairs[k].uplift) {
-        double cur = l.current[ordinal];
-        double to = std::min<double>(l.person->target_level, level);
-        if (std::isnan(cur) || !(to > cur)) continue;
-        reach[{pairs[k].learner, ordinal}].emplace_back(to,
-                                                        static_cast<int>(k));
-      }
-    }
-    for (auto& [key, list] : reach) {
-      std::sort(list.begin(), list.end());
-      double below = start[key.first].current[key.second];
-      for (size_t a = 0; a < list.size(); ++a) {
-        if (a > 0 && list[a].first == list[a - 1].first) continue;
-        int y = program.AddColumn(list[a].first - below, 0, 1, false);
-        below = list[a].first;
-        optimization::MipProblem::Row row;
-        row.terms.emplace_back(y, 1);
-        for (size_t b = a; b < list.size(); ++b) {
-          row.terms.emplace_back(list[b].second, -1);
-        }
-        row.upper = 0;
-        program.rows.push_back(std::move(row));
-      }
-    }
-    optimization::MipProblem::Row money;
-    money.upper = budget;
-    std::vector<optimization::MipProblem::Row> hours(start.size());
-    std::map<int, std::vector<int>> by_module;
-    for (size_t k = 0; k < pairs.size(); ++k) {
-      const v1::TrainingModule& m = modules[pairs[k].module];
-      money.terms.emplace_back(static_cast<int>(k), m.cost());
-      hours[pairs[k].learner].terms.emplace_back(static_cast<int>(k),
-                                                 m.hours());
-      by_module[pairs[k].module].push_back(static_cast<int>(k));
-    }
-    program.rows.push_back(std::move(money));
-    for (auto& row : hours) {
-      row.upper = max_hours;
-      if (!row.terms.empty()) program.rows.push_back(std::move(row));
-    }
-    if (max_sessions > 0) {
-      optimization::MipProblem::Row total;
-      total.upper = max_sessions;
-      for (const auto& [mi, ks] : by_module) {
-        const int n = static_cast<int>(ks.size());
-        const int seats = modules[mi].seats();
-        int s = program.AddColumn(0, 0, sessions_of(mi, n), true);
-        total.terms.emplace_back(s, 1);
-        optimization::MipProblem::Row row;  // sum x - capacity * s <= 0
-        for (int k : ks) row.terms.emplace_back(k, 1);
-        row.terms.emplace_back(s, -(seats > 0 ? seats : n));
-        row.upper = 0;
-        program.rows.push_back(std::move(row));
-      }
-      program.rows.push_back(std::move(total));
-    }
+  // 2. The exact solver (optimization/coverage.h): an agent per person, an
+  // option per eligible pair, an item per module.
+  optimization::CoverageProblem program;
+  program.budget = budget;
+  program.max_sessions = max_sessions;
+  for (const v1::TrainingModule& m : modules) {
+    program.items.push_back({m.cost(), m.hours(), m.seats()});
   }
-  absl::StatusOr<optimization::MipSolution> solved =
-      optimization::SolveMip(program, mip_options);
+  std::vector<std::vector<int>> pair_of(start.size());    // agent, option
+  std::vector<std::map<int, int>> slot_of(start.size());  // ordinal -> slot
+  program.agents.resize(start.size());
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const Learner& l = start[pairs[k].learner];
+    optimization::CoverageAgent& agent = program.agents[pairs[k].learner];
+    optimization::CoverageOption option;
+    option.item = pairs[k].module;
+    for (const auto& [ordinal, level] : *pairs[k].uplift) {
+      const double cur = l.current[ordinal];
+      const double to = std::min<double>(l.person->target_level, level);
+      if (std::isnan(cur) || !(to > cur)) continue;
+      auto [it, fresh] = slot_of[pairs[k].learner].try_emplace(
+          ordinal, static_cast<int>(agent.start.size()));
+      if (fresh) agent.start.push_back(cur);
+      option.reach.emplace_back(it->second, to);
+    }
+    agent.options.push_back(std::move(option));
+    pair_of[pairs[k].learner].push_back(static_cast<int>(k));
+  }
+  for (optimization::CoverageAgent& agent : program.agents) {
+    agent.hours_cap = max_hours;
+  }
+  absl::StatusOr<optimization::CoverageSolution> solved =
+      optimization::SolveCoverage(program, mip_options);
   if (solved.status().code() == absl::StatusCode::kCancelled) {
     return solved.status();
   }
@@ -420,8 +383,8 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
   std::string method = "greedy";
   if (solved.ok()) {
     std::vector<int> chosen;
-    for (size_t k = 0; k < pairs.size(); ++k) {
-      if (solved->values[k] > 0.5) chosen.push_back(static_cast<int>(k));
+    for (size_t a = 0; a < solved->chosen.size(); ++a) {
+      for (int option : solved->chosen[a]) chosen.push_back(pair_of[a][option]);
     }
     Outcome o = evaluate(chosen, &learners);
     bound = std::min(bound, solved->bound);
