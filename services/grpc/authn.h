@@ -14,6 +14,7 @@
 #include "grpcpp/server_context.h"
 #include "services/auth/jwt_verifier.h"
 #include "services/core/core_api.h"
+#include "services/grpc/admission.h"
 #include "services/grpc/status_util.h"
 
 namespace vakwijzer::grpc_api {
@@ -22,8 +23,11 @@ class CallAuthenticator {
  public:
   // `verifier` null: no authentication, every call is made by
   // Principal::Unauthenticated(). Otherwise it must outlive this object.
-  explicit CallAuthenticator(const auth::JwtVerifier* verifier)
-      : verifier_(verifier) {}
+  // `admission` null: calls are not limited; otherwise it must outlive
+  // this object.
+  explicit CallAuthenticator(const auth::JwtVerifier* verifier,
+                             AdmissionControl* admission = nullptr)
+      : verifier_(verifier), admission_(admission) {}
 
   // While not ready (the server is loading), every call is UNAVAILABLE.
   void SetReady(bool ready) { ready_.store(ready); }
@@ -40,13 +44,17 @@ class CallAuthenticator {
                                    absl::string_view method,
                                    Token token = Token::kRequired) const;
 
+  AdmissionControl* admission() const { return admission_; }
+
  private:
   const auth::JwtVerifier* verifier_;
+  AdmissionControl* admission_;
   std::atomic<bool> ready_{true};
 };
 
-// Runs `body(const core::Call&)` for an authenticated call, or answers with
-// the authentication error.
+// Runs `body(const core::Call&)` for an authenticated, admitted call, or
+// answers with the authentication or admission error. The call counts as
+// cancelled once its client gives up or it runs past the server's limit.
 template <typename Body>
 grpc::Status Serve(
     const CallAuthenticator& auth, grpc::ServerContext* context,
@@ -54,8 +62,27 @@ grpc::Status Serve(
     CallAuthenticator::Token token = CallAuthenticator::Token::kRequired) {
   absl::StatusOr<core::Call> call = auth.Begin(context, method, token);
   if (!call.ok()) return ToGrpcStatus(call.status());
-  call->cancelled = [context] { return context->IsCancelled(); };
-  return std::forward<Body>(body)(*call);
+  if (auth.admission() == nullptr) {
+    call->cancelled = [context] { return context->IsCancelled(); };
+    return std::forward<Body>(body)(*call);
+  }
+  absl::StatusOr<AdmissionControl::Ticket> ticket =
+      auth.admission()->Admit(context, method, call->principal);
+  if (!ticket.ok()) return ToGrpcStatus(ticket.status());
+  const AdmissionControl::Ticket* admitted = &*ticket;
+  call->cancelled = [context, admitted] {
+    return context->IsCancelled() || admitted->expired();
+  };
+  return ticket->Finish(std::forward<Body>(body)(*call));
+}
+
+// One read or write of a stream served by Serve: `io()` under the stall
+// limit of admission control.
+template <typename Io>
+bool StreamIo(const CallAuthenticator& auth, grpc::ServerContext* context,
+              Io&& io) {
+  if (auth.admission() == nullptr) return std::forward<Io>(io)();
+  return auth.admission()->Io(context, std::forward<Io>(io));
 }
 
 }  // namespace vakwijzer::grpc_api

@@ -23,7 +23,8 @@ grpc::Status MatchServiceImpl::BatchMatch(
                [&](const core::Call& call) {
                  return ToGrpcStatus(api_->BatchMatch(
                      call, *request, [&](const v1::BatchMatchResponse& part) {
-                       return writer->Write(part);
+                       return StreamIo(*auth_, context,
+                                       [&] { return writer->Write(part); });
                      }));
                });
 }

@@ -30,8 +30,10 @@ grpc::Status ProfileServiceImpl::ImportRecords(
                [&](const core::Call& call) {
                  return Reply(api_->ImportRecords(
                                   call,
-                                  [reader](v1::ImportRecordsRequest* batch) {
-                                    return reader->Read(batch);
+                                  [&](v1::ImportRecordsRequest* batch) {
+                                    return StreamIo(*auth_, context, [&] {
+                                      return reader->Read(batch);
+                                    });
                                   }),
                               response);
                });

@@ -19,6 +19,7 @@
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -217,7 +218,9 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   s->api_ = std::make_unique<core::CoreApi>(
       s->manager_.get(), s->catalog_.get(), s->match_.get(), s->team_.get(),
       s->store_.get(), security.core);
-  s->authenticator_ = std::make_unique<CallAuthenticator>(s->verifier_.get());
+  s->admission_ = std::make_unique<AdmissionControl>(options.admission);
+  s->authenticator_ = std::make_unique<CallAuthenticator>(s->verifier_.get(),
+                                                          s->admission_.get());
   s->authenticator_->SetReady(false);
   if (security.audit_retention_days > 0) {
     const absl::Duration keep = absl::Hours(24) * security.audit_retention_days;
@@ -252,6 +255,17 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // The backstop behind admission control: a burst that opens calls faster
+  // than they are refused cannot take more threads or buffer memory than
+  // this (gRPC answers RESOURCE_EXHAUSTED itself beyond it).
+  grpc::ResourceQuota quota("vakwijzerd");
+  if (options.admission.max_calls > 0) {
+    quota.SetMaxThreads(options.admission.max_calls + 32);
+  }
+  if (options.grpc_memory_bytes > 0) {
+    quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
+  }
+  builder.SetResourceQuota(quota);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

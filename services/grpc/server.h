@@ -23,6 +23,7 @@
 #include "services/core/profile_manager.h"
 #include "services/core/snapshot_cache.h"
 #include "services/core/team_manager.h"
+#include "services/grpc/admission.h"
 #include "services/grpc/audit_service.h"
 #include "services/grpc/authn.h"
 #include "services/grpc/catalog_service.h"
@@ -73,6 +74,12 @@ struct ServerOptions {
   // Folder of run-time matcher plugins (*.so); empty for none.
   std::string plugin_dir;
   int max_message_bytes = 16 << 20;
+  // Calls in flight, streams, call duration and stalled streams (see
+  // admission.h). gRPC's own resource quota backs it: at most
+  // max_calls + 32 server threads (0 calls: no limit) and
+  // grpc_memory_bytes of transport buffers.
+  AdmissionOptions admission;
+  int64_t grpc_memory_bytes = int64_t{1} << 30;
   core::ProfileManagerOptions manager;
   SecurityOptions security;
   // Called once the port is open, before the demo and the read model are
@@ -102,6 +109,7 @@ class VakwijzerServer {
   // them), and insecure settings that were allowed.
   const std::vector<std::string>& warnings() const { return warnings_; }
   grpc::Server* grpc_server() { return server_.get(); }
+  const AdmissionControl& admission() const { return *admission_; }
 
   // Reports NOT_SERVING to health checks, stops accepting calls and waits
   // up to `grace` for calls in flight, then cancels the rest. Idempotent.
@@ -120,6 +128,7 @@ class VakwijzerServer {
   std::unique_ptr<core::TeamManager> team_;
   std::unique_ptr<core::CoreApi> api_;
   std::unique_ptr<auth::JwtVerifier> verifier_;
+  std::unique_ptr<AdmissionControl> admission_;
   std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<FrameworkServiceImpl> framework_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;

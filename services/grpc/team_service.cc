@@ -11,7 +11,9 @@ grpc::Status TeamServiceImpl::ScoreTeam(
                [&](const core::Call& call) {
                  return ToGrpcStatus(api_->ScoreTeam(
                      call, *request, [&](const v1::ScoreTeamResponse& part) {
-                       return !context->IsCancelled() && writer->Write(part);
+                       return !context->IsCancelled() &&
+                              StreamIo(*auth_, context,
+                                       [&] { return writer->Write(part); });
                      }));
                });
 }

@@ -56,6 +56,20 @@ ABSL_FLAG(int, audit_retention_days, 0,
           "Drop audit events older than this many days; 0 keeps them");
 ABSL_FLAG(int, grace_seconds, 10,
           "On SIGINT/SIGTERM, how long calls in flight may take to finish");
+ABSL_FLAG(int, max_calls, 256,
+          "Calls in flight over the server; more are refused with "
+          "RESOURCE_EXHAUSTED and a retry hint (0: no limit)");
+ABSL_FLAG(int, max_streams, 64,
+          "Streaming calls (BatchMatch, ScoreTeam, ImportRecords) in flight "
+          "(0: no limit)");
+ABSL_FLAG(int, max_calls_per_org, 32,
+          "Calls in flight from the tokens of one organisation (0: no limit)");
+ABSL_FLAG(int, max_call_seconds, 600,
+          "No call runs longer, whatever its deadline (DEADLINE_EXCEEDED)");
+ABSL_FLAG(int, stream_stall_seconds, 30,
+          "A stream whose peer neither reads nor sends this long is ended");
+ABSL_FLAG(int, grpc_memory_mb, 1024,
+          "Transport buffer memory gRPC may use (its resource quota)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -101,6 +115,28 @@ int main(int argc, char** argv) {
   security.core.self_sees_peer_detail =
       absl::GetFlag(FLAGS_self_sees_peer_detail);
   security.audit_retention_days = absl::GetFlag(FLAGS_audit_retention_days);
+  vakwijzer::grpc_api::AdmissionOptions& admission = options.admission;
+  admission.max_calls = absl::GetFlag(FLAGS_max_calls);
+  admission.max_streams = absl::GetFlag(FLAGS_max_streams);
+  admission.max_calls_per_org = absl::GetFlag(FLAGS_max_calls_per_org);
+  admission.max_call_duration =
+      absl::Seconds(absl::GetFlag(FLAGS_max_call_seconds));
+  admission.max_stream_stall =
+      absl::Seconds(absl::GetFlag(FLAGS_stream_stall_seconds));
+  options.grpc_memory_bytes = int64_t{absl::GetFlag(FLAGS_grpc_memory_mb)}
+                              << 20;
+  if (admission.max_calls < 0 || admission.max_streams < 0 ||
+      admission.max_calls_per_org < 0 ||
+      absl::GetFlag(FLAGS_max_call_seconds) <= 0 ||
+      absl::GetFlag(FLAGS_stream_stall_seconds) <= 0 ||
+      absl::GetFlag(FLAGS_grpc_memory_mb) <= 0) {
+    std::cerr << "vakwijzerd: --max_calls, --max_streams and "
+                 "--max_calls_per_org must not be negative; "
+                 "--max_call_seconds, --stream_stall_seconds and "
+                 "--grpc_memory_mb must be positive"
+              << std::endl;
+    return 2;
+  }
   if (security.audit_retention_days < 0 ||
       absl::GetFlag(FLAGS_jwt_leeway_seconds) < 0) {
     std::cerr << "vakwijzerd: --audit_retention_days and "

@@ -759,6 +759,51 @@ TEST_F(ServerTest, ImportRecordsRefusesABatchOverTheLimit) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// Admission control on a server of one call: while a stream holds the
+// place, another call is RESOURCE_EXHAUSTED with a retry hint; the stream,
+// whose client sends nothing, is ended after the stall limit, and the
+// place is free again.
+TEST_F(ServerTest, AdmissionRefusesBeyondTheLimitAndEndsStalledStreams) {
+  StopServer();
+  ServerOptions options = Options();
+  options.admission.max_calls = 1;
+  options.admission.max_stream_stall = absl::Milliseconds(300);
+  ASSERT_NO_FATAL_FAILURE(StartServer(std::move(options)));
+  auto wait_for_calls = [&](int calls) {
+    for (int i = 0; i < 1000 && server_->admission().load().calls != calls;
+         ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return server_->admission().load().calls;
+  };
+
+  grpc::ClientContext stream_context;
+  stream_context.set_deadline(Deadline());
+  v1::ImportRecordsResponse response;
+  auto writer = profiles_->ImportRecords(&stream_context, &response);
+  ASSERT_EQ(wait_for_calls(1), 1);
+  EXPECT_EQ(server_->admission().load().streams, 1);
+
+  grpc::ClientContext context;
+  context.set_deadline(Deadline());
+  v1::GetProfileRequest request;
+  request.set_name(absl::StrCat(kOrg, "/people/p1"));
+  v1::Profile profile;
+  EXPECT_TRUE(HasCode(profiles_->GetProfile(&context, request, &profile),
+                      grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "limit of 1 calls in flight (--max_calls); retry after "
+                      "250 ms"));
+  auto hint =
+      context.GetServerTrailingMetadata().find("grpc-retry-pushback-ms");
+  ASSERT_NE(hint, context.GetServerTrailingMetadata().end());
+  EXPECT_EQ(std::string(hint->second.data(), hint->second.size()), "250");
+
+  EXPECT_FALSE(writer->Finish().ok());  // ended by the server
+  ASSERT_EQ(wait_for_calls(0), 0);
+  EXPECT_EQ(GetProfile(request.name(), &profile).error_code(),
+            grpc::StatusCode::NOT_FOUND);  // admitted again
+}
+
 TEST_F(ServerTest, GetGapReport) {
   v1::Profile p;
   ASSERT_TRUE(IsOk(CreateProfile("p1", "junior", &p)));
