@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
@@ -22,6 +23,14 @@ bool IsStreaming(absl::string_view method) {
           full);
   return descriptor != nullptr &&
          (descriptor->client_streaming() || descriptor->server_streaming());
+}
+
+// Whether a method computes over an organisation rather than reading or
+// writing a record.
+bool IsHeavy(absl::string_view method) {
+  return absl::StartsWith(method, "/vakwijzer.v1.TeamService/") ||
+         method == "/vakwijzer.v1.MatchService/Match" ||
+         method == "/vakwijzer.v1.MatchService/BatchMatch";
 }
 
 std::string Seconds(absl::Duration d) {
@@ -45,6 +54,7 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::Admit(
     grpc::ServerContext* context, absl::string_view method,
     const Principal& principal) {
   const bool stream = IsStreaming(method);
+  const bool heavy = IsHeavy(method);
   std::string org = principal.organization;
   if (org == kAnyOrganization) org.clear();
   auto refuse = [&](int limit, absl::string_view what, absl::string_view flag) {
@@ -62,6 +72,11 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::Admit(
       load_.streams >= options_.max_streams) {
     return refuse(options_.max_streams, "streams in flight", "--max_streams");
   }
+  if (heavy && options_.max_heavy_calls > 0 &&
+      load_.heavy >= options_.max_heavy_calls) {
+    return refuse(options_.max_heavy_calls, "computing calls in flight",
+                  "--max_heavy_calls");
+  }
   if (!org.empty() && options_.max_calls_per_org > 0 &&
       per_org_[org] >= options_.max_calls_per_org) {
     return refuse(options_.max_calls_per_org,
@@ -69,10 +84,11 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::Admit(
                   "--max_calls_per_org");
   }
   const uint64_t id = next_id_++;
-  entries_[id] = Entry{context, org, stream};
+  entries_[id] = Entry{context, org, stream, heavy};
   by_context_[context] = id;
   ++load_.calls;
   load_.streams += stream;
+  load_.heavy += heavy;
   if (!org.empty()) ++per_org_[org];
   return Ticket(this, id, absl::Now() + options_.max_call_duration);
 }
@@ -84,6 +100,7 @@ void AdmissionControl::Release(uint64_t id) {
   const Entry& entry = it->second;
   --load_.calls;
   load_.streams -= entry.stream;
+  load_.heavy -= entry.heavy;
   if (!entry.org.empty() && --per_org_[entry.org] == 0) {
     per_org_.erase(entry.org);
   }

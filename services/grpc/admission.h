@@ -28,6 +28,10 @@ struct AdmissionOptions {
   int max_calls = 256;
   // Of those, streaming calls (BatchMatch, ScoreTeam, ImportRecords).
   int max_streams = 64;
+  // Of those, calls that compute over an organisation (Match, BatchMatch
+  // and TeamService's calls): CPU-bound, so more of them than the machine
+  // has cores only lengthens every one of them. 0: no limit.
+  int max_heavy_calls = 0;
   // Calls in flight from the tokens of one organisation (not from
   // platform operators, whose grant covers every organisation, nor on a
   // server without authentication).
@@ -86,6 +90,7 @@ class AdmissionControl {
   struct Load {
     int calls = 0;
     int streams = 0;
+    int heavy = 0;
   };
   Load load() const;
 
@@ -94,6 +99,7 @@ class AdmissionControl {
     grpc::ServerContext* context;
     std::string org;  // empty: not counted per organisation
     bool stream = false;
+    bool heavy = false;
     absl::Time io_since = absl::InfiniteFuture();  // blocked on the peer
     bool stalled = false;
   };

@@ -1,8 +1,10 @@
 // vakwijzerd: the Vakwijzer gRPC server.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -62,6 +64,9 @@ ABSL_FLAG(int, max_calls, 256,
 ABSL_FLAG(int, max_streams, 64,
           "Streaming calls (BatchMatch, ScoreTeam, ImportRecords) in flight "
           "(0: no limit)");
+ABSL_FLAG(int, max_heavy_calls, 0,
+          "Calls computing over an organisation (Match, BatchMatch, "
+          "TeamService) in flight; 0: one per core");
 ABSL_FLAG(int, max_calls_per_org, 32,
           "Calls in flight from the tokens of one organisation (0: no limit)");
 ABSL_FLAG(int, max_call_seconds, 600,
@@ -119,6 +124,11 @@ int main(int argc, char** argv) {
   admission.max_calls = absl::GetFlag(FLAGS_max_calls);
   admission.max_streams = absl::GetFlag(FLAGS_max_streams);
   admission.max_calls_per_org = absl::GetFlag(FLAGS_max_calls_per_org);
+  admission.max_heavy_calls = absl::GetFlag(FLAGS_max_heavy_calls);
+  if (admission.max_heavy_calls == 0) {
+    admission.max_heavy_calls =
+        std::max(1u, std::thread::hardware_concurrency());
+  }
   admission.max_call_duration =
       absl::Seconds(absl::GetFlag(FLAGS_max_call_seconds));
   admission.max_stream_stall =
@@ -126,12 +136,13 @@ int main(int argc, char** argv) {
   options.grpc_memory_bytes = int64_t{absl::GetFlag(FLAGS_grpc_memory_mb)}
                               << 20;
   if (admission.max_calls < 0 || admission.max_streams < 0 ||
-      admission.max_calls_per_org < 0 ||
+      admission.max_heavy_calls < 0 || admission.max_calls_per_org < 0 ||
       absl::GetFlag(FLAGS_max_call_seconds) <= 0 ||
       absl::GetFlag(FLAGS_stream_stall_seconds) <= 0 ||
       absl::GetFlag(FLAGS_grpc_memory_mb) <= 0) {
-    std::cerr << "vakwijzerd: --max_calls, --max_streams and "
-                 "--max_calls_per_org must not be negative; "
+    std::cerr << "vakwijzerd: --max_calls, --max_streams, "
+                 "--max_heavy_calls and --max_calls_per_org must not be "
+                 "negative; "
                  "--max_call_seconds, --stream_stall_seconds and "
                  "--grpc_memory_mb must be positive"
               << std::endl;

@@ -75,6 +75,25 @@ TEST_F(AdmissionTest, CountsStreamsApartFromUnaryCalls) {
   EXPECT_EQ(control.load().streams, 1);
 }
 
+TEST_F(AdmissionTest, LimitsCallsThatComputeOverAnOrganisation) {
+  AdmissionOptions options;
+  options.max_heavy_calls = 1;
+  AdmissionControl control(options);
+  auto plan =
+      Admit(control, "/vakwijzer.v1.TeamService/PlanTeamTraining", "acme");
+  ASSERT_TRUE(plan);
+  absl::Status refusal;
+  EXPECT_FALSE(
+      Admit(control, "/vakwijzer.v1.MatchService/Match", "beta", &refusal));
+  EXPECT_THAT(refusal.message(),
+              HasSubstr("limit of 1 computing calls in flight "
+                        "(--max_heavy_calls)"));
+  EXPECT_TRUE(Admit(control, kUnary, "beta"));  // a read is not heavy
+  EXPECT_EQ(control.load().heavy, 1);
+  plan.reset();
+  EXPECT_TRUE(Admit(control, kStream, "beta"));  // BatchMatch
+}
+
 TEST_F(AdmissionTest, LimitsEachOrganisationButNotPlatformOperators) {
   AdmissionOptions options;
   options.max_calls_per_org = 1;
