@@ -3,13 +3,18 @@
 #ifndef VAKWIJZER_BENCHMARKS_BENCH_UTIL_H_
 #define VAKWIJZER_BENCHMARKS_BENCH_UTIL_H_
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <tuple>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "framework/framework_registry.h"
 #include "plugins/api/snapshot.h"
+#include "services/core/snapshot_cache.h"
 #include "tests/test_util/synthetic_org.h"
 
 namespace vakwijzer::bench {
@@ -39,6 +44,50 @@ inline const plugins::OrgSnapshot& Org(const testing::SyntheticOptions& o) {
              .first;
   }
   return it->second;
+}
+
+// The generated organisation as stored records in a fresh cache; staff
+// get 0..3 units of caseload room (current_caseload near capacity).
+inline void LoadIntoCache(const plugins::OrgSnapshot& org, uint64_t seed,
+                          core::SnapshotCache* cache) {
+  const framework::FrameworkIndex& fw = *Frameworks().Find("sfd-2021");
+  std::mt19937_64 rng(seed * 31 + 7);
+  std::vector<storage::StoredProfile> records;
+  for (const auto& person : org.people) {
+    storage::StoredProfile record;
+    v1::Profile* p = record.mutable_profile();
+    p->set_name(
+        absl::StrCat("organizations/", org.org, "/people/", person->id));
+    p->set_framework("frameworks/sfd-2021");
+    p->set_track(person->track);
+    for (const auto& stage : fw.proto().stages()) {
+      if (fw.StageTarget(stage.id()) == person->target_level) {
+        p->set_target_stage(stage.id());
+        break;
+      }
+    }
+    for (const auto& t : person->teams) p->add_teams(t);
+    for (const auto& l : person->languages) p->add_languages(l);
+    p->set_region(person->region);
+    p->set_mentoring_capacity(person->mentoring_capacity);
+    p->set_caseload_capacity(person->caseload_capacity);
+    p->set_current_caseload(
+        std::max(0, person->caseload_capacity -
+                        std::uniform_int_distribution<int>(0, 3)(rng)));
+    for (const framework::IndicatorRef* ref :
+         fw.IndicatorsOfTrack(person->track)) {
+      const float level = person->levels[ref->ordinal];
+      if (level == plugins::kUnknown) continue;
+      v1::IndicatorLevel* l = record.add_levels();
+      l->set_indicator(ref->indicator->id());
+      l->set_level(level);
+      l->set_rating_count(1);
+    }
+    records.push_back(std::move(record));
+  }
+  cache->PutPeople(org.org, records);
+  for (const auto& m : org.modules) cache->PutModule(org.org, m);
+  for (const auto& c : org.cases) cache->PutCase(org.org, c);
 }
 
 }  // namespace vakwijzer::bench

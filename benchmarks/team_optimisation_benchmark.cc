@@ -37,49 +37,6 @@ namespace {
 
 using optimization::MipSolver;
 
-// The generated organisation as stored records in a fresh cache.
-void Load(const plugins::OrgSnapshot& org, uint64_t seed,
-          core::SnapshotCache* cache) {
-  const framework::FrameworkIndex& fw = *Frameworks().Find("sfd-2021");
-  std::mt19937_64 rng(seed * 31 + 7);
-  std::vector<storage::StoredProfile> records;
-  for (const auto& person : org.people) {
-    storage::StoredProfile record;
-    v1::Profile* p = record.mutable_profile();
-    p->set_name(
-        absl::StrCat("organizations/", org.org, "/people/", person->id));
-    p->set_framework("frameworks/sfd-2021");
-    p->set_track(person->track);
-    for (const auto& stage : fw.proto().stages()) {
-      if (fw.StageTarget(stage.id()) == person->target_level) {
-        p->set_target_stage(stage.id());
-        break;
-      }
-    }
-    for (const auto& t : person->teams) p->add_teams(t);
-    for (const auto& l : person->languages) p->add_languages(l);
-    p->set_region(person->region);
-    p->set_mentoring_capacity(person->mentoring_capacity);
-    p->set_caseload_capacity(person->caseload_capacity);
-    p->set_current_caseload(
-        std::max(0, person->caseload_capacity -
-                        std::uniform_int_distribution<int>(0, 3)(rng)));
-    for (const framework::IndicatorRef* ref :
-         fw.IndicatorsOfTrack(person->track)) {
-      const float level = person->levels[ref->ordinal];
-      if (level == plugins::kUnknown) continue;
-      v1::IndicatorLevel* l = record.add_levels();
-      l->set_indicator(ref->indicator->id());
-      l->set_level(level);
-      l->set_rating_count(1);
-    }
-    records.push_back(std::move(record));
-  }
-  cache->PutPeople(org.org, records);
-  for (const auto& m : org.modules) cache->PutModule(org.org, m);
-  for (const auto& c : org.cases) cache->PutCase(org.org, c);
-}
-
 struct Run {
   double seconds = 0;
   bool exact = false;
@@ -136,7 +93,7 @@ int main(int argc, char** argv) {
       const plugins::OrgSnapshot org = testing::MakeSyntheticOrg(
           *Frameworks().Find("sfd-2021"), options, "bench");
       core::SnapshotCache cache(&Frameworks());
-      Load(org, options.seed, &cache);
+      LoadIntoCache(org, options.seed, &cache);
       for (int s = 0; s < 2; ++s) {
         core::TeamManagerOptions manager_options;
         manager_options.mip_solver = training[s].solver;

@@ -512,13 +512,25 @@ absl::Status TeamManager::ScoreTeam(
     double gap = 0;
     std::vector<int> distribution;
   };
-  std::map<int, IndicatorTally> by_ordinal;  // framework order
+  // Dense by ordinal and competency index: no per-person allocation unless
+  // rows are asked for.
+  const size_t ordinals = people.front()->levels.size();
+  std::vector<IndicatorTally> by_ordinal(ordinals);
+  std::vector<const framework::IndicatorRef*> ref_of(ordinals);
+  for (const auto& track : fw->proto().tracks()) {
+    for (const framework::IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
+      ref_of[r->ordinal] = r;
+    }
+  }
+  std::vector<std::pair<double, int>> competency(fw->competency_count());
+  std::vector<const v1::Competency*> competency_of(fw->competency_count());
+  for (const framework::IndicatorRef* r : ref_of) {
+    if (r != nullptr) competency_of[r->competency_index] = r->competency;
+  }
+  std::vector<int> touched;  // competencies of this person's row
   for (const PersonView* p : people) {
-    v1::ScoreTeamResponse row;
-    v1::PersonScore* score = row.mutable_person();
     double gap = 0, target = 0;
     int rated = 0;
-    std::map<std::string, std::pair<double, int>> competency;
     const auto& refs = fw->IndicatorsOfTrack(p->track);
     for (const framework::IndicatorRef* ref : refs) {
       IndicatorTally& t = by_ordinal[ref->ordinal];
@@ -538,11 +550,15 @@ absl::Status TeamManager::ScoreTeam(
       gap += g;
       target += p->target_level;
       ++rated;
-      auto& c = competency[ref->competency->code()];
-      c.first += g;
-      ++c.second;
+      if (request.include_people()) {
+        auto& c = competency[ref->competency_index];
+        if (c.second++ == 0) touched.push_back(ref->competency_index);
+        c.first += g;
+      }
     }
     if (!request.include_people()) continue;
+    v1::ScoreTeamResponse row;
+    v1::PersonScore* score = row.mutable_person();
     score->set_person(PersonResource(org, *p));
     score->set_display_name(p->display_name);
     score->set_track(p->track);
@@ -551,21 +567,22 @@ absl::Status TeamManager::ScoreTeam(
     score->set_readiness(target > 0 ? 1 - gap / target : 0);
     score->set_coverage(
         refs.empty() ? 0 : static_cast<double>(rated) / refs.size());
-    for (const auto& [code, sum] : competency) {
-      (*score->mutable_competency_gaps())[code] = sum.first / sum.second;
+    for (int c : touched) {
+      auto& [sum, count] = competency[c];
+      (*score->mutable_competency_gaps())[competency_of[c]->code()] =
+          sum / count;
+      sum = 0;
+      count = 0;
     }
+    touched.clear();
     if (!emit(row)) return absl::CancelledError("client went away");
   }
 
-  std::map<int, const framework::IndicatorRef*> ref_of;
-  for (const auto& track : fw->proto().tracks()) {
-    for (const framework::IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
-      ref_of[r->ordinal] = r;
-    }
-  }
   std::map<std::string, Tally> competencies, clusters;
   Tally overall;
-  for (const auto& [ordinal, t] : by_ordinal) {
+  for (size_t ordinal = 0; ordinal < ordinals; ++ordinal) {
+    const IndicatorTally& t = by_ordinal[ordinal];
+    if (t.people == 0) continue;
     const framework::IndicatorRef* ref = ref_of[ordinal];
     v1::IndicatorTeamScore* s = summary->add_indicators();
     s->set_indicator(ref->indicator->id());
