@@ -8,7 +8,9 @@ dir=build
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DVAKWIJZER_SANITIZE=ON)
+  # Benchmarks measure nothing useful under sanitizers: not built there.
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DVAKWIJZER_SANITIZE=ON
+    -DVAKWIJZER_BUILD_BENCHMARKS=OFF)
 fi
 
 bash scripts/install-deps.sh
