@@ -11,6 +11,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "services/grpc/server.h"
 
@@ -81,6 +83,14 @@ int main(int argc, char** argv) {
       "Serves Vakwijzer's gRPC API (vakwijzer.v1) until SIGINT or SIGTERM.\n"
       "  vakwijzerd --listen=127.0.0.1:50051 --data_dir=PATH "
       "--framework_dir=PATH");
+  // Abseil lists the flags of files named after the program; ours live in
+  // main.cc.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "vakwijzerd/main.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
 
   // Block the shutdown signals in every thread (gRPC's threads inherit the
