@@ -700,10 +700,11 @@ class Client {
       request.set_filter(absl::GetFlag(FLAGS_filter));
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
       int count = 0;
+      v1::ListProfilesResponse all;  // --json: every page as one document
       do {
         v1::ListProfilesResponse response;
         Check(profiles_->ListProfiles(Context().get(), request, &response));
-        if (absl::GetFlag(FLAGS_json)) std::cout << Json(response);
+        if (absl::GetFlag(FLAGS_json)) all.MergeFrom(response);
         for (const v1::Profile& p : response.profiles()) {
           if (!absl::GetFlag(FLAGS_json)) {
             std::cout << absl::StrFormat(
@@ -716,7 +717,12 @@ class Client {
         }
         request.set_page_token(response.next_page_token());
       } while (!request.page_token().empty());
-      if (!absl::GetFlag(FLAGS_json)) std::cout << count << " profiles\n";
+      if (absl::GetFlag(FLAGS_json)) {
+        all.clear_next_page_token();
+        std::cout << Json(all);
+      } else {
+        std::cout << count << " profiles\n";
+      }
     } else if (sub == "get") {
       Need(rest, 2, "profiles get ORG PERSON");
       v1::GetProfileRequest request;
@@ -801,10 +807,11 @@ class Client {
     v1::ListAssessmentsRequest request;
     request.set_parent(PersonName(args[0], args[1]));
     request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    v1::ListAssessmentsResponse all;  // --json: every page as one document
     do {
       v1::ListAssessmentsResponse response;
       Check(profiles_->ListAssessments(Context().get(), request, &response));
-      if (absl::GetFlag(FLAGS_json)) std::cout << Json(response);
+      if (absl::GetFlag(FLAGS_json)) all.MergeFrom(response);
       for (const v1::Assessment& a : response.assessments()) {
         if (absl::GetFlag(FLAGS_json)) continue;
         std::cout << absl::StrFormat(
@@ -816,6 +823,10 @@ class Client {
       }
       request.set_page_token(response.next_page_token());
     } while (!request.page_token().empty());
+    if (absl::GetFlag(FLAGS_json)) {
+      all.clear_next_page_token();
+      std::cout << Json(all);
+    }
   }
 
   void Gaps(const std::vector<std::string>& args) {
@@ -890,6 +901,10 @@ class Client {
       v1::ListCatalogRequest request;
       request.set_parent(parent);
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      // --json: every page merged into one document.
+      v1::ListModulesResponse modules;
+      v1::ListRolesResponse roles;
+      v1::ListCasesResponse cases;
       do {
         std::string token;
         auto row = [&](const std::string& name, const std::string& title,
@@ -903,7 +918,7 @@ class Client {
         if (kind == "modules") {
           v1::ListModulesResponse r;
           Check(catalog_->ListModules(Context().get(), request, &r));
-          if (json) std::cout << Json(r);
+          if (json) modules.MergeFrom(r);
           for (const auto& m : r.modules()) {
             row(m.name(), m.title(),
                 absl::StrFormat("%5.1f h  € %7.2f  %s", m.hours(), m.cost(),
@@ -913,7 +928,7 @@ class Client {
         } else if (kind == "roles") {
           v1::ListRolesResponse r;
           Check(catalog_->ListRoles(Context().get(), request, &r));
-          if (json) std::cout << Json(r);
+          if (json) roles.MergeFrom(r);
           for (const auto& role : r.roles()) {
             row(role.name(), role.title(),
                 absl::StrCat(role.requirements_size(), " requirements"));
@@ -922,7 +937,7 @@ class Client {
         } else {
           v1::ListCasesResponse r;
           Check(catalog_->ListCases(Context().get(), request, &r));
-          if (json) std::cout << Json(r);
+          if (json) cases.MergeFrom(r);
           for (const auto& c : r.cases()) {
             row(c.name(), c.title(),
                 absl::StrCat(v1::Vaarwater_Name(c.vaarwater()), ", workload ",
@@ -932,6 +947,15 @@ class Client {
         }
         request.set_page_token(token);
       } while (!request.page_token().empty());
+      if (json) {
+        const google::protobuf::Message& all =
+            kind == "modules"
+                ? static_cast<const google::protobuf::Message&>(modules)
+            : kind == "roles"
+                ? static_cast<const google::protobuf::Message&>(roles)
+                : cases;
+        std::cout << Json(all);
+      }
       return;
     }
     if (sub == "create" || sub == "update") {
@@ -1079,8 +1103,11 @@ class Client {
           part.subject().substr(part.subject().rfind('/') + 1);
       if (part.error_code() != 0) {
         ++failed;
-        std::cout << absl::StrFormat("%-32s error %d: %s\n", who,
-                                     part.error_code(), part.error_message());
+        std::cout << absl::StrFormat(
+            "%-32s error %s: %s\n", who,
+            vakwijzer::cli::CodeName(
+                static_cast<grpc::StatusCode>(part.error_code())),
+            part.error_message());
       } else if (part.response().items().empty()) {
         std::cout << absl::StrFormat("%-32s (no items) %s\n", who,
                                      part.response().summary());
@@ -1415,8 +1442,8 @@ class Client {
     if (!status.ok()) {
       // The rest of the report stands on its own; say what is missing.
       std::cerr << "vakwijzer: the report has no mentor assignment: "
-                << status.error_message() << " (" << status.error_code()
-                << ")\n";
+                << status.error_message() << " ("
+                << vakwijzer::cli::CodeName(status.error_code()) << ")\n";
       data.mentors.Clear();
     }
     std::ofstream out(file, std::ios::binary | std::ios::trunc);

@@ -99,6 +99,24 @@ TEST(EndToEnd, MatchersAnswerOnTheDemoThroughTheClient) {
   EXPECT_EQ(batch.exit_code, 0) << batch.output;
   EXPECT_TRUE(absl::StrContains(batch.output, "2 subjects, 1 failed"))
       << batch.output;
+  EXPECT_TRUE(absl::StrContains(batch.output, "error NOT_FOUND: "))
+      << batch.output;
+
+  // --json over several pages is one document, not one per page.
+  Result list = Cli(s, "profiles list demo --json --page_size=10");
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  auto count = [&](const std::string& needle) {
+    int n = 0;
+    for (size_t at = list.output.find(needle); at != std::string::npos;
+         at = list.output.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("\"profiles\""), 1) << list.output;
+  EXPECT_EQ(count("\"name\": \"organizations/demo/people/"), 42);
+  EXPECT_EQ(count("nextPageToken"), 0);
+  EXPECT_EQ(list.output.front(), '{') << list.output;
 
   const std::string module = dir.Sub("module.txtpb");
   FILE* f = fopen(module.c_str(), "w");
