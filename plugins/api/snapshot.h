@@ -1,6 +1,6 @@
 // The read-only view of one organisation that matchers work on: every
 // person's current levels as a dense vector, and the catalogue. Built and
-// kept up to date by the service (services/core/level_table.h); matchers
+// kept up to date by the service (services/core/snapshot_cache.h); matchers
 // never read the store.
 #ifndef VAKWIJZER_PLUGINS_API_SNAPSHOT_H_
 #define VAKWIJZER_PLUGINS_API_SNAPSHOT_H_

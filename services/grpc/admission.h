@@ -30,7 +30,8 @@ struct AdmissionOptions {
   int max_streams = 64;
   // Of those, calls that compute over an organisation (Match, BatchMatch
   // and TeamService's calls): CPU-bound, so more of them than the machine
-  // has cores only lengthens every one of them. 0: no limit.
+  // has cores only lengthens every one of them. 0: no limit (vakwijzerd's
+  // --max_heavy_calls=0 means one per core instead).
   int max_heavy_calls = 0;
   // Calls in flight from the tokens of one organisation (not from
   // platform operators, whose grant covers every organisation, nor on a

@@ -203,8 +203,10 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   s->matchers_ = std::make_unique<plugins::MatcherRegistry>();
   RETURN_IF_ERROR(plugins::RegisterBuiltinMatchers(s->matchers_.get()));
   if (!options.plugin_dir.empty()) {
-    s->warnings_ =
-        plugins::LoadPluginDirectory(options.plugin_dir, s->matchers_.get());
+    for (std::string& warning :
+         plugins::LoadPluginDirectory(options.plugin_dir, s->matchers_.get())) {
+      s->warnings_.push_back(std::move(warning));
+    }
   }
   RETURN_IF_ERROR(s->matchers_->Enable(options.enabled_matchers));
   for (const auto& [matcher, defaults] : options.matcher_defaults) {

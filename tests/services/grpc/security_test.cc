@@ -996,6 +996,9 @@ TEST(InsecureRemoteTest, RefusedWithoutAuthOrTlsUnlessAllowed) {
   EXPECT_FALSE(std::filesystem::exists(options.data_dir));
 
   options.security.allow_insecure_remote = true;
+  // A plugin folder (empty here) must not drop the warning.
+  options.plugin_dir = dir.Sub("plugins");
+  std::filesystem::create_directories(options.plugin_dir);
   auto allowed = VakwijzerServer::Start(options);
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   ASSERT_EQ((*allowed)->warnings().size(), 1u);
