@@ -11,7 +11,7 @@
 # "vakwijzer/…" and the like) are allowed everywhere; a quoted include that is
 # neither a project path nor a known third-party prefix fails, so a new
 # dependency or a new top-level folder gets a rule here before it is used.
-# tests/ and benchmarks/ may include anything.
+# tests/, benchmarks/ and fuzz/ may include anything.
 #
 # Usage: layering_test.sh [SOURCE_ROOT]   check the tree (default: ..)
 #        layering_test.sh --self-test     show that a bad edge is caught
@@ -34,9 +34,9 @@ services/vakwijzerd|common framework storage plugins services
 clients|common clients
 '
 # First components that make an include a project path.
-readonly PROJECT_ROOTS='common framework optimization storage plugins services clients tests benchmarks'
+readonly PROJECT_ROOTS='common framework optimization storage plugins services clients tests benchmarks fuzz'
 # Top-level folders without C++ rules: they may include anything, or hold none.
-readonly UNCHECKED='tests benchmarks proto data docs scripts'
+readonly UNCHECKED='tests benchmarks fuzz proto data docs scripts'
 # Quoted includes allowed everywhere: third-party and generated headers.
 readonly THIRD_PARTY='^(absl|grpc|grpcpp|rocksdb|google|gtest|gmock|benchmark|vakwijzer|vakwijzer_plugin_sdk|nlohmann|openssl)/|^jwt\.h$'
 

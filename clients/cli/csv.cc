@@ -4,7 +4,6 @@
 #include <set>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -67,11 +66,10 @@ int LineOf(absl::string_view s, size_t offset) {
   return line;
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
-                                                absl::string_view file) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+// ParseCsv without skipping a byte order mark: CsvStreamReader parses the
+// file in chunks, and a chunk after the first does not start the file.
+absl::StatusOr<std::vector<CsvRecord>> ParseCsvRecords(absl::string_view text,
+                                                       absl::string_view file) {
   if (size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
     return Problem(file, LineOf(text, bad), "not valid UTF-8 text");
   }
@@ -156,6 +154,14 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
   return records;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
+                                                absl::string_view file) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  return ParseCsvRecords(text, file);
+}
+
 absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text,
                                        absl::string_view file) {
   absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(text, file);
@@ -215,13 +221,11 @@ bool CsvStreamReader::Fill() {
     }
   }
   next_line_ += breaks;
-  // A byte order mark counts only at the very start of the file.
-  if (!at_start_ && absl::StartsWith(chunk, "\xEF\xBB\xBF")) {
-    status_ = Problem(file_, first_line, "a byte order mark inside the file");
-    return false;
-  }
+  // A byte order mark is skipped only at the very start of the file;
+  // elsewhere it is text, as in ParseCsv.
+  absl::StatusOr<std::vector<CsvRecord>> records =
+      at_start_ ? ParseCsv(chunk, "") : ParseCsvRecords(chunk, "");
   at_start_ = false;
-  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(chunk, "");
   if (!records.ok()) {
     // ":LINE: problem", LINE counted from the chunk.
     absl::string_view message = records.status().message();

@@ -137,6 +137,32 @@ TEST(ParseCsvTable, EmptyFileHasNoHeader) {
               HasSubstr("f.csv:1: the file is empty"));
 }
 
+// Found by fuzz/csv_import_fuzzer: a byte order mark at the start of a
+// later line made the stream reader fail ("a byte order mark inside the
+// file") where ParseCsvTable reads it as text, and a chunk's leading mark
+// must not be skipped either.
+TEST(CsvStreamReader, ByteOrderMarkInsideTheFileIsTextAsInParseCsvTable) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string text = absl::StrCat(bom, "a,b\n", bom, "x,1\n2,3\n");
+  auto table = ParseCsvTable(text, "f.csv");
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_EQ(table->rows.size(), 2u);
+  EXPECT_THAT(table->rows[0].fields, ElementsAre(bom + "x", "1"));
+
+  std::istringstream in(text);
+  CsvStreamReader reader(&in, "f.csv");
+  ASSERT_TRUE(reader.ReadHeader().ok()) << reader.status();
+  EXPECT_EQ(reader.header(), table->header);
+  CsvRecord record;
+  for (const CsvRecord& row : table->rows) {
+    ASSERT_TRUE(reader.Next(&record)) << reader.status();
+    EXPECT_EQ(record.line, row.line);
+    EXPECT_EQ(record.fields, row.fields);
+  }
+  EXPECT_FALSE(reader.Next(&record));
+  EXPECT_TRUE(reader.status().ok()) << reader.status();
+}
+
 TEST(CsvColumns, MapsKnownColumnsInAnyOrder) {
   auto columns =
       CsvColumns::Map({"track", "person_id"}, {"person_id", "track", "role"},
