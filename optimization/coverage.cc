@@ -286,6 +286,33 @@ class AgentSearch {
   std::vector<Plan>* found_ = nullptr;
 };
 
+// The session rows: per item s = sessions run, participants <= seats * s
+// (every participant in one session without seats), and the sum of s at
+// most max_sessions. by_item: item -> (column, agent) of every column that
+// gives the item to an agent.
+void AddSessionRows(
+    const CoverageProblem& p,
+    const std::map<int, std::vector<std::pair<int, int>>>& by_item,
+    MipProblem* program) {
+  MipProblem::Row total;
+  total.upper = p.max_sessions;
+  for (const auto& [item, columns] : by_item) {
+    std::set<int> agents;
+    for (const auto& [x, a] : columns) agents.insert(a);
+    const int n = static_cast<int>(agents.size());
+    const int s = program->AddColumn(0, 0, SessionsOf(p.items[item], n),
+                                     /*is_integer=*/true);
+    total.terms.emplace_back(s, 1);
+    MipProblem::Row row;
+    for (const auto& [x, a] : columns) row.terms.emplace_back(x, 1);
+    row.terms.emplace_back(
+        s, -(p.items[item].seats > 0 ? p.items[item].seats : n));
+    row.upper = 0;
+    program->rows.push_back(std::move(row));
+  }
+  program->rows.push_back(std::move(total));
+}
+
 // maximise sum gain * x over the given plans: at most one plan per agent,
 // the budget, and the sessions when capped.
 absl::StatusOr<CoverageSolution> SolveOverPlans(
@@ -295,7 +322,7 @@ absl::StatusOr<CoverageSolution> SolveOverPlans(
   MipProblem::Row money;
   money.upper = p.budget;
   std::vector<std::pair<int, int>> column_of;  // column -> (agent, plan)
-  std::map<int, std::vector<int>> by_item;     // item -> columns
+  std::map<int, std::vector<std::pair<int, int>>> by_item;
   for (size_t a = 0; a < plans.size(); ++a) {
     MipProblem::Row one;
     one.upper = 1;
@@ -309,32 +336,14 @@ absl::StatusOr<CoverageSolution> SolveOverPlans(
       for (int o : plan) {
         const int item = p.agents[a].options[o].item;
         cost += p.items[item].cost;
-        by_item[item].push_back(x);
+        by_item[item].emplace_back(x, static_cast<int>(a));
       }
       if (cost > 0) money.terms.emplace_back(x, cost);
     }
     if (one.terms.size() > 1) program.rows.push_back(std::move(one));
   }
   program.rows.push_back(std::move(money));
-  if (p.max_sessions > 0) {
-    MipProblem::Row total;
-    total.upper = p.max_sessions;
-    for (const auto& [item, xs] : by_item) {
-      std::set<int> agents;
-      for (int x : xs) agents.insert(column_of[x].first);
-      const int n = static_cast<int>(agents.size());
-      const int s = program.AddColumn(0, 0, SessionsOf(p.items[item], n),
-                                      /*is_integer=*/true);
-      total.terms.emplace_back(s, 1);
-      MipProblem::Row row;  // participants - seats * sessions <= 0
-      for (int x : xs) row.terms.emplace_back(x, 1);
-      row.terms.emplace_back(
-          s, -(p.items[item].seats > 0 ? p.items[item].seats : n));
-      row.upper = 0;
-      program.rows.push_back(std::move(row));
-    }
-    program.rows.push_back(std::move(total));
-  }
+  if (p.max_sessions > 0) AddSessionRows(p, by_item, &program);
   absl::StatusOr<MipSolution> solved = SolveMip(program, options);
   if (!solved.ok()) return solved.status();
   CoverageSolution out;
@@ -361,7 +370,7 @@ absl::StatusOr<CoverageSolution> SolveCompact(const CoverageProblem& p,
   std::vector<std::pair<int, int>> column_of;  // x column -> (agent, option)
   MipProblem::Row money;
   money.upper = p.budget;
-  std::map<int, std::vector<int>> by_item;
+  std::map<int, std::vector<std::pair<int, int>>> by_item;
   for (size_t a = 0; a < p.agents.size(); ++a) {
     const CoverageAgent& agent = p.agents[a];
     MipProblem::Row hours;
@@ -373,7 +382,7 @@ absl::StatusOr<CoverageSolution> SolveCompact(const CoverageProblem& p,
       column_of.emplace_back(static_cast<int>(a), static_cast<int>(o));
       if (item.cost > 0) money.terms.emplace_back(x, item.cost);
       if (item.hours > 0) hours.terms.emplace_back(x, item.hours);
-      by_item[agent.options[o].item].push_back(x);
+      by_item[agent.options[o].item].emplace_back(x, static_cast<int>(a));
       for (const auto& [slot, level] : agent.options[o].reach) {
         if (level > agent.start[slot]) reach[slot].emplace_back(level, x);
       }
@@ -397,23 +406,7 @@ absl::StatusOr<CoverageSolution> SolveCompact(const CoverageProblem& p,
     if (!hours.terms.empty()) program.rows.push_back(std::move(hours));
   }
   program.rows.push_back(std::move(money));
-  if (p.max_sessions > 0) {
-    MipProblem::Row total;
-    total.upper = p.max_sessions;
-    for (const auto& [item, xs] : by_item) {
-      const int n = static_cast<int>(xs.size());
-      const int s = program.AddColumn(0, 0, SessionsOf(p.items[item], n),
-                                      /*is_integer=*/true);
-      total.terms.emplace_back(s, 1);
-      MipProblem::Row row;
-      for (int x : xs) row.terms.emplace_back(x, 1);
-      row.terms.emplace_back(
-          s, -(p.items[item].seats > 0 ? p.items[item].seats : n));
-      row.upper = 0;
-      program.rows.push_back(std::move(row));
-    }
-    program.rows.push_back(std::move(total));
-  }
+  if (p.max_sessions > 0) AddSessionRows(p, by_item, &program);
   absl::StatusOr<MipSolution> solved = SolveMip(program, options);
   if (!solved.ok()) return solved.status();
   CoverageSolution out;
