@@ -1,6 +1,7 @@
 #include "optimization/incremental_assignment.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -31,7 +32,7 @@ IncrementalAssignment::IncrementalAssignment(std::vector<int> left_capacity,
     : left_capacity_(std::move(left_capacity)),
       right_capacity_(std::move(right_capacity)) {
   const int left = left_count(), nodes = left + right_count() + 1;
-  at_left_.resize(left);
+  left_arcs_.resize(left);
   chosen_at_right_.resize(right_count());
   // Start from every unit sent straight to the sink: feasible and optimal
   // without edges, and zero potentials are then valid.
@@ -43,12 +44,9 @@ IncrementalAssignment::IncrementalAssignment(std::vector<int> left_capacity,
   short_.assign(nodes, 0);
   excess_.assign(left, 0);
   dirty_.assign(left, 0);
-  pi_.assign(nodes, 0);
-  dist_.assign(nodes, 0);
+  node_.resize(nodes);
   parent_node_.assign(nodes, -1);
-  parent_edge_.assign(nodes, -1);
-  seen_.assign(nodes, 0);
-  done_.assign(nodes, 0);
+  parent_slot_.assign(nodes, -1);
 }
 
 absl::StatusOr<int> IncrementalAssignment::AddEdge(int left, int right,
@@ -73,37 +71,36 @@ absl::StatusOr<int> IncrementalAssignment::AddEdge(int left, int right,
       std::max<int64_t>(1, std::llround(weight * kAssignmentWeightScale));
   max_scaled_ = std::max(max_scaled_, scaled);
   edge_left_.push_back(left);
-  edge_right_.push_back(right);
+  edge_slot_.push_back(static_cast<int>(left_arcs_[left].size()));
   edge_weight_.push_back(weight);
-  edge_scaled_.push_back(scaled);
-  edge_flow_.push_back(0);
-  at_left_[left].push_back(e);
+  left_arcs_[left].push_back({right, e, scaled, false});
   // A new arc of negative reduced cost breaks the potentials: its left node
   // is unassigned at the next Solve().
-  if (scaled > pi_[left] - pi_[left_count() + right]) dirty_[left] = 1;
+  if (scaled > node_[left].pi - node_[left_count() + right].pi) {
+    dirty_[left] = 1;
+  }
   return e;
 }
 
 void IncrementalAssignment::Unassign(int i) {
   const int left = left_count(), sink = left + right_count();
-  for (int e : at_left_[i]) {
-    if (!edge_flow_[e]) continue;
-    edge_flow_[e] = 0;
-    const int j = edge_right_[e];
-    std::vector<int>& chosen = chosen_at_right_[j];
-    chosen.erase(std::find(chosen.begin(), chosen.end(), e));
-    ++short_[left + j];
+  int64_t p = node_[sink].pi;
+  for (Arc& arc : left_arcs_[i]) {
+    if (arc.chosen) {
+      arc.chosen = false;
+      std::vector<Chosen>& chosen = chosen_at_right_[arc.right];
+      chosen.erase(std::find_if(chosen.begin(), chosen.end(),
+                                [i](const Chosen& c) { return c.left == i; }));
+      ++short_[left + arc.right];
+    }
+    p = std::max(p, node_[left + arc.right].pi + arc.scaled);
   }
   short_[sink] += left_to_sink_[i];
   left_to_sink_[i] = 0;
   excess_[i] = std::max(0, left_capacity_[i]);
   // No residual arc enters i now, so its potential may rise freely: to the
   // least value that makes every arc out of it non-negative.
-  int64_t p = pi_[sink];
-  for (int e : at_left_[i]) {
-    p = std::max(p, pi_[left + edge_right_[e]] + edge_scaled_[e]);
-  }
-  pi_[i] = p;
+  node_[i].pi = p;
 }
 
 absl::Status IncrementalAssignment::Route(int src) {
@@ -118,56 +115,76 @@ absl::Status IncrementalAssignment::Route(int src) {
     };
     return key(a.node) > key(b.node);
   };
+  const int stamp = ++stamp_;
   std::vector<HeapEntry>& heap = heap_;
   heap.clear();
   settled_.clear();
-  ++stamp_;
-  dist_[src] = 0;
-  seen_[src] = stamp_;
+  node_[src].dist = 0;
+  node_[src].seen = stamp;
   heap.push_back({0, src});
-  int target = -1;
-  const auto relax = [&](int u, int v, int64_t cost, int edge) {
-    if (done_[v] == stamp_) return;
-    const int64_t nd = dist_[u] + cost + pi_[u] - pi_[v];
-    if (seen_[v] != stamp_ || nd < dist_[v]) {
-      seen_[v] = stamp_;
-      dist_[v] = nd;
+  // The least distance found so far to a node that is short: nothing
+  // farther can be settled before the search ends.
+  int64_t bound = INT64_MAX;
+  // Relaxes u -> v of reduced cost `reduced`; `slot` is the arc's slot at
+  // its left end when it is an edge, else -1.
+  const auto relax = [&](int u, int64_t du, int v, int64_t reduced, int slot) {
+    const int64_t nd = du + reduced;
+    if (nd > bound) return;
+    Node& n = node_[v];
+    if (n.done == stamp) return;
+    if (n.seen != stamp || nd < n.dist) {
+      if (short_[v] > 0) bound = nd;
+      n.seen = stamp;
+      n.dist = nd;
       parent_node_[v] = u;
-      parent_edge_[v] = edge;
+      parent_slot_[v] = slot;
       heap.push_back({nd, v});
       std::push_heap(heap.begin(), heap.end(), farther);
     }
   };
+  int target = -1;
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), farther);
     const int u = heap.back().node;
     heap.pop_back();
-    if (done_[u] == stamp_) continue;
-    done_[u] = stamp_;
+    Node& nu = node_[u];
+    if (nu.done == stamp) continue;
+    nu.done = stamp;
     settled_.push_back(u);
     if (short_[u] > 0) {
       target = u;
       break;
     }
+    const int64_t du = nu.dist, pu = nu.pi;
     if (u < left) {
-      for (int e : at_left_[u]) {
-        if (!edge_flow_[e]) {
-          relax(u, left + edge_right_[e], -edge_scaled_[e], e);
-        }
+      const std::vector<Arc>& arcs = left_arcs_[u];
+      for (int k = 0, n = static_cast<int>(arcs.size()); k < n; ++k) {
+        const Arc& arc = arcs[k];
+        if (arc.chosen) continue;
+        const int v = left + arc.right;
+        relax(u, du, v, pu - arc.scaled - node_[v].pi, k);
       }
-      if (left_to_sink_[u] < left_capacity_[u]) relax(u, sink, 0, -1);
+      if (left_to_sink_[u] < left_capacity_[u]) {
+        relax(u, du, sink, pu - node_[sink].pi, -1);
+      }
     } else if (u < sink) {
       const int j = u - left;
-      for (int e : chosen_at_right_[j]) {
-        relax(u, edge_left_[e], edge_scaled_[e], e);
+      for (const Chosen& c : chosen_at_right_[j]) {
+        relax(u, du, c.left,
+              left_arcs_[c.left][c.slot].scaled + pu - node_[c.left].pi,
+              c.slot);
       }
-      if (right_to_sink_[j] < right_capacity_[j]) relax(u, sink, 0, -1);
+      if (right_to_sink_[j] < right_capacity_[j]) {
+        relax(u, du, sink, pu - node_[sink].pi, -1);
+      }
     } else {
       for (int j = 0; j < right; ++j) {
-        if (right_to_sink_[j] > 0) relax(u, left + j, 0, -1);
+        if (right_to_sink_[j] > 0) {
+          relax(u, du, left + j, pu - node_[left + j].pi, -1);
+        }
       }
       for (int i = 0; i < left; ++i) {
-        if (left_to_sink_[i] > 0) relax(u, i, 0, -1);
+        if (left_to_sink_[i] > 0) relax(u, du, i, pu - node_[i].pi, -1);
       }
     }
   }
@@ -177,18 +194,19 @@ absl::Status IncrementalAssignment::Route(int src) {
   // pi(v) += min(d(v), d(target)), shifted by -d(target) so that nodes not
   // settled keep theirs: every residual arc stays non-negative, and those on
   // the path become zero.
-  const int64_t to_target = dist_[target];
-  for (int v : settled_) pi_[v] += dist_[v] - to_target;
+  const int64_t to_target = node_[target].dist;
+  for (int v : settled_) node_[v].pi += node_[v].dist - to_target;
   for (int v = target; v != src; v = parent_node_[v]) {
     const int u = parent_node_[v];
-    const int e = parent_edge_[v];
-    if (e >= 0 && u < left) {  // left -> right: choose the edge
-      edge_flow_[e] = 1;
-      chosen_at_right_[edge_right_[e]].push_back(e);
-    } else if (e >= 0) {  // right -> left: give the edge up
-      edge_flow_[e] = 0;
-      std::vector<int>& chosen = chosen_at_right_[u - left];
-      chosen.erase(std::find(chosen.begin(), chosen.end(), e));
+    const int slot = parent_slot_[v];
+    if (slot >= 0 && u < left) {  // left -> right: choose the edge
+      left_arcs_[u][slot].chosen = true;
+      chosen_at_right_[v - left].push_back({u, slot});
+    } else if (slot >= 0) {  // right -> left: give the edge up
+      left_arcs_[v][slot].chosen = false;
+      std::vector<Chosen>& chosen = chosen_at_right_[u - left];
+      chosen.erase(std::find_if(chosen.begin(), chosen.end(),
+                                [v](const Chosen& c) { return c.left == v; }));
     } else if (v == sink) {
       if (u < left) {
         ++left_to_sink_[u];
@@ -233,6 +251,8 @@ absl::Status IncrementalAssignment::Solve(
         right_count(), " nodes, largest weight ",
         static_cast<double>(max_scaled_) / kAssignmentWeightScale));
   }
+  // Unassign first, route after: the units short are then spread over the
+  // former partners, and a search usually ends at a near one.
   for (int i = 0; i < left_count(); ++i) {
     if (dirty_[i]) {
       dirty_[i] = 0;
@@ -254,23 +274,26 @@ absl::Status IncrementalAssignment::Solve(
 
 std::vector<std::pair<int, int>> IncrementalAssignment::Pairs() const {
   std::vector<std::pair<int, int>> pairs;
-  for (int e = 0; e < edge_count(); ++e) {
-    if (edge_flow_[e]) pairs.emplace_back(edge_left_[e], edge_right_[e]);
+  for (int i = 0; i < left_count(); ++i) {
+    for (const Arc& arc : left_arcs_[i]) {
+      if (arc.chosen) pairs.emplace_back(i, arc.right);
+    }
   }
   std::sort(pairs.begin(), pairs.end());
   return pairs;
 }
 
 double IncrementalAssignment::TotalWeight() const {
-  std::vector<std::tuple<int, int, double>> chosen;
-  for (int e = 0; e < edge_count(); ++e) {
-    if (edge_flow_[e]) {
-      chosen.emplace_back(edge_left_[e], edge_right_[e], edge_weight_[e]);
-    }
-  }
-  std::sort(chosen.begin(), chosen.end());
+  std::vector<std::pair<int, int>> chosen;  // (right, edge) per left node
   double total = 0;
-  for (const auto& c : chosen) total += std::get<2>(c);
+  for (int i = 0; i < left_count(); ++i) {
+    chosen.clear();
+    for (const Arc& arc : left_arcs_[i]) {
+      if (arc.chosen) chosen.emplace_back(arc.right, arc.edge);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    for (const auto& [j, e] : chosen) total += edge_weight_[e];
+  }
   return total;
 }
 

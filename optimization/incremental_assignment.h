@@ -85,53 +85,80 @@ class IncrementalAssignment {
 
   int edge_count() const { return static_cast<int>(edge_left_.size()); }
   int EdgeLeft(int e) const { return edge_left_[e]; }
-  int EdgeRight(int e) const { return edge_right_[e]; }
+  int EdgeRight(int e) const { return ArcOf(e).right; }
   double EdgeWeight(int e) const { return edge_weight_[e]; }
-  int64_t EdgeScaled(int e) const { return edge_scaled_[e]; }
-  bool EdgeChosen(int e) const { return edge_flow_[e] != 0; }
-  // The ids of the edges at left node i, in order of addition.
-  const std::vector<int>& EdgesOf(int left) const { return at_left_[left]; }
+  int64_t EdgeScaled(int e) const { return ArcOf(e).scaled; }
+  bool EdgeChosen(int e) const { return ArcOf(e).chosen; }
+  // The edges at left node i: Degree(i) of them, EdgeAt(i, k) their ids in
+  // order of addition.
+  int Degree(int left) const {
+    return static_cast<int>(left_arcs_[left].size());
+  }
+  int EdgeAt(int left, int k) const { return left_arcs_[left][k].edge; }
 
-  int64_t LeftPotential(int left) const { return pi_[left]; }
-  int64_t RightPotential(int right) const { return pi_[left_count() + right]; }
+  int64_t LeftPotential(int left) const { return node_[left].pi; }
+  int64_t RightPotential(int right) const {
+    return node_[left_count() + right].pi;
+  }
 
   // Left nodes routed by the last Solve() (a measure of its work).
   int64_t last_searches() const { return last_searches_; }
 
  private:
+  // An edge as seen from its left node; a left node's arcs are contiguous
+  // so that a search scans them in one pass.
+  struct Arc {
+    int right;
+    int edge;
+    int64_t scaled;  // llround(weight * kAssignmentWeightScale), >= 1
+    bool chosen;
+  };
+  // A chosen edge as seen from its right node.
+  struct Chosen {
+    int left;
+    int slot;  // index into left_arcs_[left]
+  };
+  // Per node (left, right, sink): potential and search state together.
+  struct Node {
+    int64_t pi = 0;
+    int64_t dist = 0;
+    int seen = 0;  // search stamp when dist was set
+    int done = 0;  // search stamp when settled
+  };
+  struct HeapEntry {
+    int64_t dist;
+    int node;
+  };
+
+  const Arc& ArcOf(int e) const {
+    return left_arcs_[edge_left_[e]][edge_slot_[e]];
+  }
   // Removes every unit of left node i and raises its potential.
   void Unassign(int i);
   // Routes one unit of left node `src` to the nearest node that is short.
   absl::Status Route(int src);
 
   std::vector<int> left_capacity_, right_capacity_;
-  std::vector<int> edge_left_, edge_right_;
+  std::vector<int> edge_left_, edge_slot_;
   std::vector<double> edge_weight_;
-  std::vector<int64_t> edge_scaled_;
-  std::vector<char> edge_flow_;
-  std::vector<std::vector<int>> at_left_;          // edge ids per left node
-  std::vector<std::vector<int>> chosen_at_right_;  // chosen edges per right
+  std::vector<std::vector<Arc>> left_arcs_;
+  std::vector<std::vector<Chosen>> chosen_at_right_;
   std::vector<int> left_to_sink_;   // units of left i sent straight to sink
   std::vector<int> right_to_sink_;  // units right j passes to the sink
-  // Units missing at each node: right j (right_to_sink_ - chosen), sink.
+  // Units missing at each node: a right node that passes on more than it
+  // receives, or the sink.
   std::vector<int> short_;
   std::vector<int> excess_;  // units of left i not routed yet
   std::vector<char> dirty_;  // left nodes to unassign at the next Solve()
-  std::vector<int64_t> pi_;  // left, right, sink
+  std::vector<Node> node_;
   int64_t max_scaled_ = 1;
   int64_t last_searches_ = 0;
   bool validated_ = false;
 
   // Search state, reused.
-  std::vector<int64_t> dist_;
   std::vector<int> parent_node_;
-  std::vector<int> parent_edge_;  // the edge of the arc in, or -1 (sink arcs)
-  std::vector<int> seen_, done_;
+  std::vector<int> parent_slot_;  // the arc in: slot at its left node, or -1
   std::vector<int> settled_;
-  struct HeapEntry {
-    int64_t dist;
-    int node;
-  };
   std::vector<HeapEntry> heap_;
   int stamp_ = 0;
 };
