@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +17,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "optimization/assignment.h"
+#include "optimization/incremental_assignment.h"
 #include "optimization/mip.h"
 #include "plugins/mentor/mentor_scoring.h"
 
@@ -44,98 +44,6 @@ struct Group {
   std::vector<int> right_of;
   absl::flat_hash_map<const PersonView*, int> local;
 };
-
-// Shortest-path distances from a virtual root joined to every node by a
-// zero-cost arc, in the residual graph of the restricted problem's optimal
-// flow, as min-cost circulation: s -> mentee (cap 1), mentee -> mentor (cap
-// 1, cost -w), mentor -> t (cap capacity), t -> s (cost 0, unbounded).
-// Node ids: mentees [0, L), mentors [L, L + R), t = L + R, s = L + R + 1.
-// Since the flow is optimal there is no negative cycle, and the distances
-// are potentials under which every residual arc has reduced cost >= 0.
-absl::StatusOr<std::vector<int64_t>> Potentials(
-    const optimization::AssignmentProblem& p,
-    const std::vector<int64_t>& scaled,
-    const optimization::Assignment& solution) {
-  const int left = p.left_count, right = p.right_count;
-  const int t = left + right, s = t + 1, nodes = s + 1;
-  std::vector<char> matched(left, 0);
-  std::vector<int> load(right, 0);
-  for (const auto& [i, j] : solution.pairs) {
-    matched[i] = 1;
-    ++load[j];
-  }
-  // Arcs as (tail, head, cost), then in CSR order by tail.
-  struct Arc {
-    int tail, head;
-    int64_t cost;
-  };
-  std::vector<Arc> arcs;
-  arcs.reserve(p.edges.size() + 2 * left + 2 * right + 2);
-  // Chosen edges, by binary search over the sorted pairs.
-  for (size_t e = 0; e < p.edges.size(); ++e) {
-    const auto& edge = p.edges[e];
-    const bool chosen =
-        std::binary_search(solution.pairs.begin(), solution.pairs.end(),
-                           std::make_pair(edge.left, edge.right));
-    if (chosen) {
-      arcs.push_back({left + edge.right, edge.left, scaled[e]});
-    } else {
-      arcs.push_back({edge.left, left + edge.right, -scaled[e]});
-    }
-  }
-  for (int i = 0; i < left; ++i) {
-    if (matched[i]) {
-      arcs.push_back({i, s, 0});
-    } else {
-      arcs.push_back({s, i, 0});
-    }
-  }
-  for (int j = 0; j < right; ++j) {
-    if (load[j] < p.right_capacity[j]) arcs.push_back({left + j, t, 0});
-    if (load[j] > 0) arcs.push_back({t, left + j, 0});
-  }
-  arcs.push_back({t, s, 0});
-  if (!solution.pairs.empty()) arcs.push_back({s, t, 0});
-  std::vector<int> start(nodes + 1, 0);
-  for (const Arc& a : arcs) ++start[a.tail + 1];
-  for (int v = 0; v < nodes; ++v) start[v + 1] += start[v];
-  std::vector<int> head(arcs.size());
-  std::vector<int64_t> cost(arcs.size());
-  {
-    std::vector<int> fill(start.begin(), start.end() - 1);
-    for (const Arc& a : arcs) {
-      head[fill[a.tail]] = a.head;
-      cost[fill[a.tail]++] = a.cost;
-    }
-  }
-  // Bellman-Ford with a queue (SPFA); a node queued more than `nodes` times
-  // would mean a negative cycle, i.e. a flow that is not optimal.
-  std::vector<int64_t> dist(nodes, 0);
-  std::vector<char> queued(nodes, 1);
-  std::vector<int> times(nodes, 1);
-  std::deque<int> queue;
-  for (int v = 0; v < nodes; ++v) queue.push_back(v);
-  while (!queue.empty()) {
-    const int v = queue.front();
-    queue.pop_front();
-    queued[v] = 0;
-    for (int a = start[v]; a < start[v + 1]; ++a) {
-      const int w = head[a];
-      if (dist[v] + cost[a] < dist[w]) {
-        dist[w] = dist[v] + cost[a];
-        if (!queued[w]) {
-          if (++times[w] > nodes) {
-            return absl::InternalError(
-                "mentor assignment: the restricted flow is not optimal");
-          }
-          queued[w] = 1;
-          queue.push_back(w);
-        }
-      }
-    }
-  }
-  return dist;
-}
 
 }  // namespace
 
@@ -196,12 +104,18 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   problem.right_count = static_cast<int>(right.size());
   problem.left_capacity.assign(left, 1);
   problem.left_demand.assign(left, 1);
-  std::vector<int64_t> scaled;  // per edge
+  // The restricted problem; it keeps its flow and potentials between rounds.
+  // Mentors are its left side: they have fewer units to place than there
+  // are mentees, and a search for a unit that ends up unplaced is the
+  // costliest (it explores every better alternative first).
+  optimization::IncrementalAssignment solver(problem.right_capacity,
+                                             problem.left_capacity);
+  std::vector<std::vector<int>> edges_of(left);  // mentors per mentee
+  absl::Status add_status;
   // Per mentee: its table (null: no candidate at all), whether it has a gap
-  // and any candidate, and its edges' mentors.
+  // and any candidate.
   std::vector<const Group*> group_of(left, nullptr);
   std::vector<char> has_gap(left, 0), has_candidate(left, 0);
-  std::vector<std::vector<int>> edges_of(left);
   std::vector<double> score(widest);
   std::vector<int> stamp(widest, -1);
   MentorAssignmentStats local_stats;
@@ -256,9 +170,9 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     }
     for (const Pick& pick : heap) {
       const int j = group.right_of[pick.k];
-      problem.edges.push_back({i, j, score[pick.k]});
-      scaled.push_back(Scaled(score[pick.k]));
+      absl::StatusOr<int> added = solver.AddEdge(j, i, score[pick.k]);
       edges_of[i].push_back(j);
+      if (!added.ok() && add_status.ok()) add_status = added.status();
     }
     return heap.size();
   };
@@ -290,49 +204,54 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
                       .units.empty();
   }
 
-  // Solve, price, repeat.
-  optimization::Assignment solution;
-  std::vector<int64_t> dist;  // the last round's potentials
+  RETURN_IF_ERROR(add_status);
+
+  // Solve, price, repeat. The solver's potentials price the pairs outside
+  // the problem: the pair of mentee i and mentor j can improve the optimum
+  // only when its arc (cost -W) has negative reduced cost, i.e. when
+  // W > pi(mentor j) - pi(mentee i) (incremental_assignment.h).
+  auto price = [&](int i, int j) {
+    return solver.LeftPotential(j) - solver.RightPotential(i);
+  };
   while (true) {
     ++local_stats.rounds;
     const auto solve_start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(
-        solution, optimization::SolveMaxWeightAssignment(problem, cancelled));
+    RETURN_IF_ERROR(solver.Solve(cancelled));
     local_stats.solve_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       solve_start)
             .count();
-    ASSIGN_OR_RETURN(dist, Potentials(problem, scaled, solution));
-    // Pair (i, j) outside the problem prices out when its arc i -> j (cost
-    // -W) has negative reduced cost: W > dist[i] - dist[j].
-    const size_t edges_before = problem.edges.size();
+    const int edges_before = solver.edge_count();
     RETURN_IF_ERROR(pass([&](int i, const Group& group) {
       if (!has_candidate[i]) return;
+      const size_t kept = edges_of[i].size();
       for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
       add_best(i, group,
                options.added_edges > 0
                    ? static_cast<size_t>(options.added_edges)
-                   : std::max(initial_edges, edges_of[i].size()),
+                   : std::max(initial_edges, kept),
                [&](size_t k, double* key) {
                  if (stamp[k] == i) return false;
-                 const int j = group.right_of[k];
                  const int64_t violation =
-                     Scaled(score[k]) - (dist[i] - dist[left + j]);
+                     Scaled(score[k]) - price(i, group.right_of[k]);
                  *key = static_cast<double>(violation);
                  return violation > 0;
                });
     }));
-    if (problem.edges.size() == edges_before) break;
+    RETURN_IF_ERROR(add_status);
+    if (solver.edge_count() == edges_before) break;
   }
-  local_stats.edges = static_cast<int64_t>(problem.edges.size());
+  local_stats.edges = solver.edge_count();
 
   // No mutual pairs: break those of the optimum, then solve the restricted
   // problem over the pairs that can still be in one of its optima.
-  std::vector<std::pair<int, int>> pairs = solution.pairs;
-  std::string method = solution.method;
-  bool exact = solution.exact;
-  double total_weight = solution.total_weight;
-  double upper_bound = solution.upper_bound;
+  std::vector<std::pair<int, int>> pairs;  // (mentee, mentor)
+  for (const auto& [j, i] : solver.Pairs()) pairs.emplace_back(i, j);
+  std::sort(pairs.begin(), pairs.end());
+  std::string method = "min-cost-flow";
+  bool exact = true;
+  double total_weight = 0;  // added in pair order below
+  double upper_bound = 0;
   std::vector<optimization::AssignmentProblem::Edge> extra_edges;
   bool restricted = false;
   if (options.no_mutual) {
@@ -351,10 +270,9 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     std::vector<int> mentor_of(left, -1);
     std::vector<int64_t> chosen_scaled(left, 0);
     for (const auto& [i, j] : pairs) mentor_of[i] = j;
-    for (size_t e = 0; e < problem.edges.size(); ++e) {
-      const auto& edge = problem.edges[e];
-      if (mentor_of[edge.left] == edge.right) {
-        chosen_scaled[edge.left] = scaled[e];
+    for (int e = 0; e < solver.edge_count(); ++e) {
+      if (solver.EdgeChosen(e)) {
+        chosen_scaled[solver.EdgeRight(e)] = solver.EdgeScaled(e);
       }
     }
     int64_t optimum = 0, loss = 0;
@@ -398,7 +316,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         for (size_t k = 0; k < n; ++k) {
           if (score[k] <= 0) continue;
           const int j = group.right_of[k];
-          const int64_t slack = dist[i] - dist[left + j] - Scaled(score[k]);
+          const int64_t slack = price(i, j) - Scaled(score[k]);
           if (slack < loss) candidates.push_back({slack, i, j, score[k]});
         }
         if (candidates.size() > 2 * static_cast<size_t>(kMaxMutualCandidates)) {
@@ -497,19 +415,20 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   for (const auto& [i, j] : pairs) {
     weight_of[int64_t{i} * problem.right_count + j] = 0;
   }
-  for (const auto* edges : {&problem.edges, &extra_edges}) {
-    for (const auto& e : *edges) {
-      auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
-      if (it != weight_of.end()) it->second = e.weight;
-    }
+  for (int e = 0; e < solver.edge_count(); ++e) {
+    auto it =
+        weight_of.find(int64_t{solver.EdgeRight(e)} * problem.right_count +
+                       solver.EdgeLeft(e));
+    if (it != weight_of.end()) it->second = solver.EdgeWeight(e);
   }
-  if (restricted) {
-    total_weight = 0;
-    for (const auto& [i, j] : pairs) {
-      total_weight += weight_of[int64_t{i} * problem.right_count + j];
-    }
-    upper_bound = exact ? total_weight : std::max(total_weight, upper_bound);
+  for (const auto& e : extra_edges) {
+    auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
+    if (it != weight_of.end()) it->second = e.weight;
   }
+  for (const auto& [i, j] : pairs) {
+    total_weight += weight_of[int64_t{i} * problem.right_count + j];
+  }
+  upper_bound = exact ? total_weight : std::max(total_weight, upper_bound);
   std::vector<bool> matched(left);
   for (const auto& [i, j] : pairs) {
     matched[i] = true;

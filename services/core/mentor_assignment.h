@@ -37,7 +37,7 @@ struct MentorAssignmentStats {
   int rounds = 0;            // restricted problems solved
   int64_t edges = 0;         // edges of the last restricted problem
   int64_t pairs_scored = 0;  // (mentee, mentor) scores computed
-  double solve_seconds = 0;  // in the min-cost flow solver
+  double solve_seconds = 0;  // in the min-cost flow solver (wall time)
 };
 
 // Assigns each of `mentees` at most one of `mentors` (those with
@@ -54,14 +54,17 @@ struct MentorAssignmentStats {
 // delayed column generation: weights come from a dense scoring kernel
 // (MentorLevelTable, no explanations, no stored weight matrix); each mentee
 // starts with its `initial_edges` best mentors; the restricted problem is
-// solved by min-cost flow; shortest-path potentials of its residual graph
-// give dual prices, and a pricing pass re-scores every pair and adds the
-// pairs whose reduced cost is negative. When none is left the potentials
-// prove the restricted optimum optimal for all pairs (no negative cycle in
-// the full residual graph). Memory is O(people × units + edges kept); time
-// is a few scoring passes of O(mentees × mentors × gap units) plus the flow
-// solves. Explanations are built for the chosen pairs only; they are the
-// matcher's, without the MMR diversity note.
+// solved by min-cost flow (optimization/incremental_assignment.h, mentors
+// as the side that places units), which keeps its flow and potentials
+// between rounds and re-routes only the mentors that gained an edge of
+// negative reduced cost; the potentials give dual prices, and a pricing
+// pass re-scores every pair and adds the pairs whose reduced cost is
+// negative. When none is left the potentials prove the restricted optimum
+// optimal for all pairs (no negative cycle in the full residual graph).
+// Memory is O(people × units + edges kept); time is a few scoring passes of
+// O(mentees × mentors × gap units) plus the flow searches. Explanations are
+// built for the chosen pairs only; they are the matcher's, without the MMR
+// diversity note.
 //
 // With `options.no_mutual`, no mentee A gets mentor B while B gets mentor
 // A. If the optimum above has no such pair it is the answer. Otherwise the

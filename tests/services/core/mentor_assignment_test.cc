@@ -177,7 +177,10 @@ TEST_F(MentorAssignmentTest, SameTotalAsReferenceOverRandomOrgs) {
     int64_t want_total = 0;
     for (const v1::Pair& p : want.pairs()) want_total += Scaled(p.weight());
     EXPECT_EQ(CheckValid(org, mentees, mentors, params, got), want_total);
-    EXPECT_NEAR(got.total_weight(), want.total_weight(), 1e-6);
+    // Equal scaled totals (above); two optima may still differ by each
+    // pair's rounding to 1e-6 (< 5e-7 per pair) in their unscaled totals.
+    EXPECT_NEAR(got.total_weight(), want.total_weight(),
+                1e-9 + 5e-7 * (got.pairs_size() + want.pairs_size()));
     // Who has no possible mentor at all does not depend on ties.
     std::map<std::string, std::string> want_reason, got_reason;
     for (const auto& u : want.unmatched()) want_reason[u.name()] = u.reason();

@@ -1,0 +1,171 @@
+// Maximum-weight bipartite b-matching with unit demands that is re-optimised
+// as edges are added: the restricted problem of delayed column generation
+// (services/core/mentor_assignment.h), where each pricing round adds a few
+// edges and a solve from scratch would redo all the work of the last one.
+//
+// Not thread-safe; copying is disabled.
+#ifndef VAKWIJZER_OPTIMIZATION_INCREMENTAL_ASSIGNMENT_H_
+#define VAKWIJZER_OPTIMIZATION_INCREMENTAL_ASSIGNMENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace vakwijzer::optimization {
+
+// Chooses edges, each at most once, maximising the sum of their weights,
+// such that left node i is in at most left_capacity[i] chosen edges and
+// right node j in at most right_capacity[j] (every demand is 1). Weights
+// are rounded as in optimization/assignment.h (kAssignmentWeightScale), so
+// the optimum is exact for weights given to six decimals.
+//
+// Method: min-cost flow left -> right (cap 1, cost -W) -> sink, where each
+// unit of a left node may also go straight to the sink at cost 0 (stays
+// unmatched), kept optimal together with node potentials pi under which
+// every residual arc has a non-negative reduced cost. Solve() re-optimises
+// only what the edges added since the last Solve() can improve: a left node
+// that gained an edge of negative reduced cost (W > pi(left) - pi(right)) is
+// unassigned, which leaves a unit short at its former partner (or at the
+// sink), its potential is raised until its arcs are non-negative again (it
+// has no residual arc in), and each such unit is routed by Dijkstra with
+// the potentials to the nearest node that is short (successive shortest
+// paths with several targets). Left nodes whose new edges already price out
+// keep their partners. The first Solve() is the same with every left node
+// unassigned. Time per Solve: O(U (E + V) log V) worst case, U = the units
+// of the left nodes unassigned. A search stops at the first node that is
+// short and skips arcs that end farther than one already found, but where
+// many pairs weigh nearly the same it still settles every node on the
+// plateau below that distance: hundreds to thousands per search on the
+// mentor instances of docs/benchmarks.md. Memory: O(V + E).
+//
+// Potentials certify optimality beyond the edges added: after Solve(), an
+// edge (i, j) of scaled weight W that is not (yet) an edge can raise the
+// optimum only if W > LeftPotential(i) - RightPotential(j); when no such
+// edge exists among all pairs, the optimum over the added edges is the
+// optimum over all pairs. More generally any assignment over edges that all
+// satisfy W <= LeftPotential(i) - RightPotential(j) and that uses an edge
+// of slack s = LeftPotential(i) - RightPotential(j) - W weighs at most the
+// optimum minus s (scaled).
+//
+// Deterministic: the same calls in the same order give the same pairs.
+// Among solutions of equal rounded weight the one kept depends on the
+// order of additions and solves (each search, at equal distance, stops at
+// the first node that is short, preferring the sink, then right nodes, then
+// left nodes, each by index); it is not a closed-form rule.
+class IncrementalAssignment {
+ public:
+  // Capacities must be >= 0 (checked by Solve()).
+  IncrementalAssignment(std::vector<int> left_capacity,
+                        std::vector<int> right_capacity);
+  IncrementalAssignment(const IncrementalAssignment&) = delete;
+  IncrementalAssignment& operator=(const IncrementalAssignment&) = delete;
+
+  int left_count() const { return static_cast<int>(left_capacity_.size()); }
+  int right_count() const { return static_cast<int>(right_capacity_.size()); }
+
+  // Adds the edge (left, right). INVALID_ARGUMENT when an end is out of
+  // range or the weight is not finite, > 0 and <= kMaxAssignmentWeight.
+  // Duplicate edges are the caller's to avoid (not checked: the solver
+  // would treat them as two parallel edges). Returns the edge's id, the
+  // number of edges added before it.
+  absl::StatusOr<int> AddEdge(int left, int right, double weight);
+
+  // Re-optimises (see above). INVALID_ARGUMENT for negative capacities or
+  // when potentials could overflow int64 (more than about 4e18 / (8 V)
+  // scaled weight per edge); CANCELLED when `cancelled` returns true
+  // (polled between searches): the state is then inconsistent until the
+  // next Solve() returns OK, which finishes the work.
+  absl::Status Solve(const std::function<bool()>& cancelled = {});
+
+  // The chosen (left, right) pairs, sorted; their total weight, adding the
+  // original weights in pair order.
+  std::vector<std::pair<int, int>> Pairs() const;
+  double TotalWeight() const;
+
+  int edge_count() const { return static_cast<int>(edge_left_.size()); }
+  int EdgeLeft(int e) const { return edge_left_[e]; }
+  int EdgeRight(int e) const { return ArcOf(e).right; }
+  double EdgeWeight(int e) const { return edge_weight_[e]; }
+  int64_t EdgeScaled(int e) const { return ArcOf(e).scaled; }
+  bool EdgeChosen(int e) const { return ArcOf(e).chosen; }
+  // The edges at left node i: Degree(i) of them, EdgeAt(i, k) their ids in
+  // order of addition.
+  int Degree(int left) const {
+    return static_cast<int>(left_arcs_[left].size());
+  }
+  int EdgeAt(int left, int k) const { return left_arcs_[left][k].edge; }
+
+  int64_t LeftPotential(int left) const { return node_[left].pi; }
+  int64_t RightPotential(int right) const {
+    return node_[left_count() + right].pi;
+  }
+
+  // Left nodes routed by the last Solve() (a measure of its work).
+  int64_t last_searches() const { return last_searches_; }
+
+ private:
+  // An edge as seen from its left node; a left node's arcs are contiguous
+  // so that a search scans them in one pass.
+  struct Arc {
+    int right;
+    int edge;
+    int64_t scaled;  // llround(weight * kAssignmentWeightScale), >= 1
+    bool chosen;
+  };
+  // A chosen edge as seen from its right node.
+  struct Chosen {
+    int left;
+    int slot;  // index into left_arcs_[left]
+  };
+  // Per node (left, right, sink): potential and search state together.
+  struct Node {
+    int64_t pi = 0;
+    int64_t dist = 0;
+    int seen = 0;  // search stamp when dist was set
+    int done = 0;  // search stamp when settled
+  };
+  struct HeapEntry {
+    int64_t dist;
+    int node;
+  };
+
+  const Arc& ArcOf(int e) const {
+    return left_arcs_[edge_left_[e]][edge_slot_[e]];
+  }
+  // Removes every unit of left node i and raises its potential.
+  void Unassign(int i);
+  // Routes one unit of left node `src` to the nearest node that is short.
+  absl::Status Route(int src);
+
+  std::vector<int> left_capacity_, right_capacity_;
+  std::vector<int> edge_left_, edge_slot_;
+  std::vector<double> edge_weight_;
+  std::vector<std::vector<Arc>> left_arcs_;
+  std::vector<std::vector<Chosen>> chosen_at_right_;
+  std::vector<int> left_to_sink_;   // units of left i sent straight to sink
+  std::vector<int> right_to_sink_;  // units right j passes to the sink
+  // Units missing at each node: a right node that passes on more than it
+  // receives, or the sink.
+  std::vector<int> short_;
+  std::vector<int> excess_;  // units of left i not routed yet
+  std::vector<char> dirty_;  // left nodes to unassign at the next Solve()
+  std::vector<Node> node_;
+  int64_t max_scaled_ = 1;
+  int64_t last_searches_ = 0;
+  bool validated_ = false;
+
+  // Search state, reused.
+  std::vector<int> parent_node_;
+  std::vector<int> parent_slot_;  // the arc in: slot at its left node, or -1
+  std::vector<int> settled_;
+  std::vector<HeapEntry> heap_;
+  int stamp_ = 0;
+};
+
+}  // namespace vakwijzer::optimization
+
+#endif  // VAKWIJZER_OPTIMIZATION_INCREMENTAL_ASSIGNMENT_H_
