@@ -65,17 +65,20 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::Admit(
                      flag, "); retry after ", ms, " ms"));
   };
   absl::MutexLock lock(&mu_);
+  // A computing call waits briefly for a place: a burst of short calls
+  // queues instead of being refused; long ones are refused as before.
+  if (heavy && options_.max_heavy_calls > 0 &&
+      !mu_.AwaitWithTimeout(absl::Condition(this, &AdmissionControl::HeavyRoom),
+                            options_.heavy_queue_wait)) {
+    return refuse(options_.max_heavy_calls, "computing calls in flight",
+                  "--max_heavy_calls");
+  }
   if (options_.max_calls > 0 && load_.calls >= options_.max_calls) {
     return refuse(options_.max_calls, "calls in flight", "--max_calls");
   }
   if (stream && options_.max_streams > 0 &&
       load_.streams >= options_.max_streams) {
     return refuse(options_.max_streams, "streams in flight", "--max_streams");
-  }
-  if (heavy && options_.max_heavy_calls > 0 &&
-      load_.heavy >= options_.max_heavy_calls) {
-    return refuse(options_.max_heavy_calls, "computing calls in flight",
-                  "--max_heavy_calls");
   }
   if (!org.empty() && options_.max_calls_per_org > 0 &&
       per_org_[org] >= options_.max_calls_per_org) {
@@ -91,6 +94,10 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::Admit(
   load_.heavy += heavy;
   if (!org.empty()) ++per_org_[org];
   return Ticket(this, id, absl::Now() + options_.max_call_duration);
+}
+
+bool AdmissionControl::HeavyRoom() const {
+  return load_.heavy < options_.max_heavy_calls;
 }
 
 void AdmissionControl::Release(uint64_t id) {

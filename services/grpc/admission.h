@@ -33,6 +33,8 @@ struct AdmissionOptions {
   // has cores only lengthens every one of them. 0: no limit (vakwijzerd's
   // --max_heavy_calls=0 means one per core instead).
   int max_heavy_calls = 0;
+  // How long a computing call waits for a place before it is refused.
+  absl::Duration heavy_queue_wait = absl::Milliseconds(50);
   // Calls in flight from the tokens of one organisation (not from
   // platform operators, whose grant covers every organisation, nor on a
   // server without authentication).
@@ -106,6 +108,7 @@ class AdmissionControl {
   };
   void Release(uint64_t id);
   bool Stalled(uint64_t id) const;
+  bool HeavyRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Watch();
 
   const AdmissionOptions options_;

@@ -69,6 +69,9 @@ ABSL_FLAG(int, max_streams, 64,
 ABSL_FLAG(int, max_heavy_calls, 0,
           "Calls computing over an organisation (Match, BatchMatch, "
           "TeamService) in flight; 0: one per core");
+ABSL_FLAG(int, heavy_queue_ms, 50,
+          "How long a computing call waits for a place before it is "
+          "refused");
 ABSL_FLAG(int, max_calls_per_org, 32,
           "Calls in flight from the tokens of one organisation (0: no limit)");
 ABSL_FLAG(int, max_call_seconds, 600,
@@ -135,6 +138,8 @@ int main(int argc, char** argv) {
   admission.max_streams = absl::GetFlag(FLAGS_max_streams);
   admission.max_calls_per_org = absl::GetFlag(FLAGS_max_calls_per_org);
   admission.max_heavy_calls = absl::GetFlag(FLAGS_max_heavy_calls);
+  admission.heavy_queue_wait =
+      absl::Milliseconds(std::max(0, absl::GetFlag(FLAGS_heavy_queue_ms)));
   if (admission.max_heavy_calls == 0) {
     admission.max_heavy_calls =
         std::max(1u, std::thread::hardware_concurrency());

@@ -1,6 +1,7 @@
 #include "services/grpc/admission.h"
 
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,25 @@ TEST_F(AdmissionTest, LimitsCallsThatComputeOverAnOrganisation) {
   EXPECT_EQ(control.load().heavy, 1);
   plan.reset();
   EXPECT_TRUE(Admit(control, kStream, "beta"));  // BatchMatch
+}
+
+TEST_F(AdmissionTest, AComputingCallWaitsBrieflyForAPlace) {
+  AdmissionOptions options;
+  options.max_heavy_calls = 1;
+  options.heavy_queue_wait = absl::Seconds(10);
+  AdmissionControl control(options);
+  auto first = Admit(control, "/vakwijzer.v1.MatchService/Match", "acme");
+  ASSERT_TRUE(first);
+  std::thread finisher([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    first.reset();
+  });
+  const absl::Time start = absl::Now();
+  auto second = Admit(control, "/vakwijzer.v1.MatchService/Match", "acme");
+  finisher.join();
+  EXPECT_TRUE(second);  // admitted once the first ended, not refused
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(40));
+  EXPECT_EQ(control.load().heavy, 1);
 }
 
 TEST_F(AdmissionTest, LimitsEachOrganisationButNotPlatformOperators) {
