@@ -17,7 +17,7 @@ and prints one table "figure | Vakwijzer | peer | ratio":
   query; resident memory and disk.
 
 Run from the repository root after building vakwijzerd, the Python stubs and
-e2e_raw (docs/benchmarks.md):
+e2e_raw and vwload (docs/benchmarks.md):
 
   /usr/bin/python3 benchmarks/e2e/run_e2e.py --people=200 --quick   # smoke
   /usr/bin/python3 benchmarks/e2e/run_e2e.py --people=2000 --quick
@@ -42,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -551,9 +550,10 @@ def main():
     sys.path[:0] = [os.path.join(args.build_dir, "clients/python/gen")]
     vakwijzerd = os.path.join(args.build_dir, "services/vakwijzerd")
     raw = os.path.join(args.build_dir, "benchmarks/e2e_raw")
-    for b in (vakwijzerd, raw):
+    vwload_bin = os.path.join(args.build_dir, "benchmarks/vwload")
+    for b in (vakwijzerd, raw, vwload_bin):
         if not os.access(b, os.X_OK):
-            sys.exit(f"missing {b}: cmake --build {args.build_dir} --target vakwijzerd vakwijzer_python e2e_raw")
+            sys.exit(f"missing {b}: cmake --build {args.build_dir} --target vakwijzerd vakwijzer_python e2e_raw vwload")
     catalog_pb2, framework_pb2, match_pb2, profile_pb2, service_pb2, team_pb2 = pb()
 
     work = args.work_dir or tempfile.mkdtemp(prefix="vakwijzer-e2e-")
@@ -794,7 +794,7 @@ def main():
 
         # -- RecordAssessment at 16 clients (changes levels: after the checks)
         seconds = 5 if quick else 15
-        writes = record_throughput(api, meta, fwk, n, seconds)
+        writes = vwload(vwload_bin, daemon.port, "record", seconds, people=min(n, 5000))
         rss_after = daemon.rss_mib()
         r = subprocess.run([raw, "puts", f"--db={work}/raw-rocksdb", "--threads=16", f"--seconds={seconds}",
                             "--value_bytes=1500"], capture_output=True, text=True, check=True)
@@ -803,9 +803,9 @@ def main():
             writes["per_s"], puts["per_s"], "/s", vfmt="{:.0f}")
         row("RecordAssessment p50 latency at 16 clients vs raw RocksDB write p50",
             writes["p50_ms"], puts["p50_ms"], "ms")
-        noop = health_throughput(api, seconds)
-        row("RecordAssessment, 16 clients (writes/s) vs Health.Check, 16 clients (the Python client's ceiling)",
-            writes["per_s"], noop, "/s", vfmt="{:.0f}")
+        noop = vwload(vwload_bin, daemon.port, "health", seconds)
+        row("RecordAssessment, 16 clients (writes/s) vs Health.Check, 16 clients (the load tool's ceiling)",
+            writes["per_s"], noop["per_s"], "/s", vfmt="{:.0f}")
         if pg:
             pgb = pgbench_writes(pg, work, n, seconds)
             row("RecordAssessment, 16 clients (writes/s) vs PostgreSQL INSERT of 5 ratings, 16 pgbench clients",
@@ -969,61 +969,14 @@ def compare_team(summary, sql_rows):
     return (what, not problems, "; ".join(problems[:5]) + (f" (+{len(problems) - 5})" if len(problems) > 5 else ""))
 
 
-def record_throughput(api, meta, fwk, n, seconds, clients=16):
-    _, _, _, profile_pb2, service_pb2, _ = pb()
-    stop = time.monotonic() + seconds
-    lat = [[] for _ in range(clients)]
-    errors = []
-
-    def worker(c):
-        rng = random.Random(1000 + c)
-        k = 0
-        while time.monotonic() < stop:
-            i = rng.randrange(1, n + 1)
-            pid, track = meta[i - 1][0], meta[i - 1][1]
-            a = profile_pb2.Assessment(rater_role=profile_pb2.PEER, rater=f"peer-{c}")
-            for _, ind, _, _, _ in rng.sample(fwk.by_track[track], 5):
-                a.ratings.add(indicator=ind, level=rng.randrange(0, fwk.max_level + 1))
-            req = service_pb2.RecordAssessmentRequest(
-                parent=f"organizations/{ORG}/people/{pid}", assessment_id=f"w{c}-{k}", assessment=a)
-            k += 1
-            t0 = time.perf_counter()
-            try:
-                api.profiles.RecordAssessment(req, timeout=60)
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
-                return
-            lat[c].append((time.perf_counter() - t0) * 1000)
-
-    t0 = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - t0
-    if errors:
-        raise RuntimeError(f"RecordAssessment failed: {errors[0]}")
-    allv = [x for v in lat for x in v]
-    return {"per_s": len(allv) / elapsed, "p50_ms": pct(allv, 0.5), "p99_ms": pct(allv, 0.99)}
-
-
-def health_throughput(api, seconds, clients=16):
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
-
-    def worker(c):
-        while time.monotonic() < stop:
-            api.health(b"", timeout=10)
-            counts[c] += 1
-
-    t0 = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(counts) / (time.monotonic() - t0)
+def vwload(binary, port, call, seconds, clients=16, people=2000):
+    """benchmarks/load/vwload: CLIENTS C++ threads, one call in flight each."""
+    r = subprocess.run([binary, f"--target=127.0.0.1:{port}", f"--call={call}", f"--org={ORG}",
+                        f"--clients={clients}", f"--seconds={seconds}", f"--people={people}"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"vwload --call={call} failed: {r.stdout} {r.stderr}")
+    return json.loads(r.stdout)
 
 
 def pgbench_writes(pg, work, n, seconds):
