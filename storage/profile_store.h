@@ -4,6 +4,7 @@
 #define VAKWIJZER_STORAGE_PROFILE_STORE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,8 @@ struct PersonWrite {
   // New assessments, by id; an existing id is overwritten, so callers
   // check HasAssessment first.
   std::vector<std::pair<std::string, v1::Assessment>> assessments;
+  // Replaces the person's level state when set.
+  std::optional<LevelState> state;
   // Appended to the organisation's audit trail in the same batch.
   std::vector<v1::AuditEvent> audit;
 };
@@ -67,14 +70,22 @@ class ProfileStore {
   virtual absl::StatusOr<v1::Assessment> GetAssessment(
       const PersonName& name, absl::string_view id) = 0;
 
-  // Writes `assessment` under id `id` and replaces the profile record with
-  // `record` (which carries what is derived from the assessment), in one
-  // batch.
+  // Writes `assessment` under id `id`, replaces the profile record with
+  // `record` (which carries what is derived from the assessment) and, when
+  // `state` is not null, the person's level state with it, in one batch.
   virtual absl::Status AppendAssessment(const PersonName& name,
                                         absl::string_view id,
                                         const v1::Assessment& assessment,
                                         const StoredProfile& record,
+                                        const LevelState* state,
                                         const v1::AuditEvent* audit) = 0;
+
+  // Parses the person's level state (records.proto: what the derived
+  // levels depend on, kept by the core beside the profile record) into
+  // *state, which may live on an arena. NOT_FOUND when none was written
+  // (it is deleted with the profile).
+  virtual absl::Status GetLevelState(const PersonName& name,
+                                     LevelState* state) = 0;
 
   // Every write of `writes` (all of one organisation or several) in one
   // atomic, synced batch: after a crash either all of it is there or none.

@@ -21,6 +21,12 @@ constexpr char kOrgRoot[] = "o/";
 std::string PersonPrefix(const PersonName& name) {
   return absl::StrCat("o/", name.org, "/p/", name.person, "!");
 }
+// The person's LevelState, inside the person's key range (so deleted with
+// it, and skipped by ScanProfiles) but outside its assessments.
+std::string LevelStateKey(const PersonName& name) {
+  return absl::StrCat(PersonPrefix(name), "s");
+}
+
 std::string PeoplePrefix(absl::string_view org) {
   return absl::StrCat("o/", org, "/p/");
 }
@@ -59,7 +65,7 @@ absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
     return absl::DataLossError(
         absl::StrCat("unparsable profile record at key ", key.ToString()));
   }
-  return record;
+  return std::move(record);
 }
 
 }  // namespace
@@ -253,6 +259,10 @@ absl::Status RocksDbStore::WritePeople(absl::Span<const PersonWrite> writes) {
   for (const PersonWrite& w : writes) {
     RETURN_IF_ERROR(FromRocksDb(
         batch.Put(PersonPrefix(w.name), w.record.SerializeAsString())));
+    if (w.state.has_value()) {
+      RETURN_IF_ERROR(FromRocksDb(
+          batch.Put(LevelStateKey(w.name), w.state->SerializeAsString())));
+    }
     const std::string prefix = AssessmentPrefix(w.name);
     for (const auto& [id, assessment] : w.assessments) {
       RETURN_IF_ERROR(FromRocksDb(
@@ -276,6 +286,24 @@ absl::StatusOr<bool> RocksDbStore::HasAssessment(const PersonName& name,
   return true;
 }
 
+absl::Status RocksDbStore::GetLevelState(const PersonName& name,
+                                         LevelState* state) {
+  const std::string key = LevelStateKey(name);
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("no level state for ", name.Format()));
+  }
+  if (!s.ok()) return FromRocksDb(s);
+  if (!state->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("unparsable level state at key ", key));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Assessment> RocksDbStore::GetAssessment(
     const PersonName& name, absl::string_view id) {
   std::string value;
@@ -291,18 +319,22 @@ absl::StatusOr<v1::Assessment> RocksDbStore::GetAssessment(
     return absl::DataLossError(absl::StrCat(
         "unparsable assessment ", name.Format(), "/assessments/", id));
   }
-  return assessment;
+  return std::move(assessment);
 }
 
 absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
                                             absl::string_view id,
                                             const v1::Assessment& assessment,
                                             const StoredProfile& record,
+                                            const LevelState* state,
                                             const v1::AuditEvent* audit) {
   rocksdb::WriteBatch batch;
   batch.Put(absl::StrCat(AssessmentPrefix(name), id),
             assessment.SerializeAsString());
   batch.Put(PersonPrefix(name), record.SerializeAsString());
+  if (state != nullptr) {
+    batch.Put(LevelStateKey(name), state->SerializeAsString());
+  }
   if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }

@@ -55,9 +55,12 @@ class RocksDbStore final : public ProfileStore,
                                                absl::string_view id) override;
   absl::StatusOr<bool> HasAssessment(const PersonName& name,
                                      absl::string_view id) override;
+  absl::Status GetLevelState(const PersonName& name,
+                             LevelState* state) override;
   absl::Status AppendAssessment(const PersonName& name, absl::string_view id,
                                 const v1::Assessment& assessment,
                                 const StoredProfile& record,
+                                const LevelState* state,
                                 const v1::AuditEvent* audit) override;
   absl::Status WritePeople(absl::Span<const PersonWrite> writes) override;
   absl::Status ScanProfiles(absl::string_view org,

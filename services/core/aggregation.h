@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "vakwijzer/storage/records.pb.h"
 #include "vakwijzer/v1/profile.pb.h"
 
 namespace vakwijzer::core {
@@ -40,12 +42,35 @@ struct AggregationOptions {
 absl::Status ValidateOptions(const AggregationOptions& options);
 
 // Current level of every indicator rated in `assessments` (in any order;
-// ties in assess_time are broken by create_time, then by position), keyed
-// by indicator id. Indicators never rated are absent: they are unknown.
-// Requires ValidateOptions(options).ok().
+// ties in assess_time are broken by create_time, then by the assessment's
+// name, then by position), keyed by indicator id. Indicators never rated
+// are absent: they are unknown. Requires ValidateOptions(options).ok().
 std::map<std::string, v1::IndicatorLevel> AggregateLevels(
     const std::vector<v1::Assessment>& assessments,
     const AggregationOptions& options);
+
+// Incremental aggregation. A LevelState (storage/records.proto) keeps, per
+// rated indicator, what its level depends on when every rating counts
+// (options.as_of == InfiniteFuture()): the number of ratings, the lowest
+// and highest level, the level sums per role and each rater's latest
+// rating. Adding an assessment touches only the indicators it rates.
+//
+// Adds `assessment` (name, rater, times and ratings set; its indicators
+// rated once each) to `state`. O(its ratings × (log indicators + raters)).
+void AddToLevelState(const v1::Assessment& assessment,
+                     storage::LevelState* state);
+
+// The entry of `indicator` in state.indicators(); null when never rated.
+const storage::IndicatorState* FindIndicatorState(
+    const storage::LevelState& state, absl::string_view indicator);
+
+// The level of `indicator` (an entry of state.indicators()): equal to
+// AggregateLevels(history, options) for the indicator when `state` holds
+// exactly the assessments of `history`, which must have distinct names,
+// and options.as_of is InfiniteFuture().
+v1::IndicatorLevel LevelFromState(const storage::LevelState& state,
+                                  const storage::IndicatorState& indicator,
+                                  const AggregationOptions& options);
 
 }  // namespace vakwijzer::core
 

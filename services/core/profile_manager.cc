@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "common/quote.h"
 #include "common/status_macros.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/core/field_checks.h"
@@ -449,30 +451,72 @@ ProfileManager::CheckAgainstProfile(const PersonName& name,
   return fw;
 }
 
-void ProfileManager::DeriveLevels(const framework::FrameworkIndex* fw,
-                                  const std::vector<v1::Assessment>& history,
-                                  storage::StoredProfile* record) const {
+absl::Status ProfileManager::LoadLevelState(const PersonName& name,
+                                            int64_t stored,
+                                            storage::LevelState* state,
+                                            bool* rebuilt) {
+  const absl::Status got = store_->GetLevelState(name, state);
+  if (got.ok() && state->assessment_count() == stored) {
+    *rebuilt = false;
+    return absl::OkStatus();
+  }
+  if (!got.ok() && !absl::IsNotFound(got)) return got;
+  *rebuilt = true;
+  state->Clear();
+  if (stored > 0 || got.ok()) {
+    ASSIGN_OR_RETURN(std::vector<v1::Assessment> history,
+                     LoadAssessments(name));
+    for (const v1::Assessment& a : history) AddToLevelState(a, state);
+  }
+  state->set_assessment_count(stored);
+  return absl::OkStatus();
+}
+
+void ProfileManager::AddAssessments(
+    const framework::FrameworkIndex* fw,
+    absl::Span<const v1::Assessment* const> added, bool all,
+    storage::LevelState* state, storage::StoredProfile* record) const {
+  for (const v1::Assessment* a : added) AddToLevelState(*a, state);
   AggregationOptions derive = options_.aggregation;
   derive.as_of = absl::InfiniteFuture();
-  std::map<std::string, v1::IndicatorLevel> levels =
-      AggregateLevels(history, derive);
+
+  std::vector<const storage::IndicatorState*> touched;
+  if (all) {
+    record->clear_levels();
+    for (const storage::IndicatorState& ind : state->indicators()) {
+      touched.push_back(&ind);
+    }
+  } else {
+    for (const v1::Assessment* a : added) {
+      for (const v1::Rating& r : a->ratings()) {
+        touched.push_back(FindIndicatorState(*state, r.indicator()));
+      }
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  }
+  auto* levels = record->mutable_levels();
+  const int kept = levels->size();
+  for (const storage::IndicatorState* ind : touched) {
+    v1::IndicatorLevel level = LevelFromState(*state, *ind, derive);
+    auto it = std::find_if(levels->begin(), levels->begin() + kept,
+                           [&](const v1::IndicatorLevel& l) {
+                             return l.indicator() == ind->indicator();
+                           });
+    *(it != levels->begin() + kept ? &*it : levels->Add()) = std::move(level);
+  }
+  if (levels->size() == kept) return;
   // Framework order, as records.proto promises; indicators the framework
-  // lacks (the profile changed framework) last, by id (the map's order, kept
-  // by the stable sort). Each indicator is looked up once.
-  std::vector<std::pair<int, v1::IndicatorLevel*>> order;
-  order.reserve(levels.size());
-  for (auto& [indicator, level] : levels) {
-    const framework::IndicatorRef* ref = fw->FindIndicator(indicator);
-    order.emplace_back(ref ? ref->ordinal : INT_MAX, &level);
-  }
-  std::stable_sort(
-      order.begin(), order.end(),
-      [](const auto& a, const auto& b) { return a.first < b.first; });
-  record->clear_levels();
-  record->mutable_levels()->Reserve(static_cast<int>(order.size()));
-  for (auto& [ordinal, level] : order) {
-    *record->add_levels() = std::move(*level);
-  }
+  // lacks (the profile changed framework) last, by id.
+  auto rank = [fw](const v1::IndicatorLevel* l) {
+    const framework::IndicatorRef* ref = fw->FindIndicator(l->indicator());
+    return std::make_pair(ref ? ref->ordinal : INT_MAX,
+                          absl::string_view(l->indicator()));
+  };
+  std::sort(levels->pointer_begin(), levels->pointer_end(),
+            [&](const v1::IndicatorLevel* x, const v1::IndicatorLevel* y) {
+              return rank(x) < rank(y);
+            });
 }
 
 namespace {
@@ -544,12 +588,18 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   }
   a.set_name(AssessmentName{name.org, name.person, id}.Format());
 
-  ASSIGN_OR_RETURN(std::vector<v1::Assessment> history, LoadAssessments(name));
-  history.push_back(a);
-  DeriveLevels(fw, history, &record);
+  // The state is parsed and dropped on an arena: a few hundred small
+  // messages, few allocations.
+  google::protobuf::Arena arena;
+  auto* state =
+      google::protobuf::Arena::CreateMessage<storage::LevelState>(&arena);
+  bool rebuilt = false;
+  RETURN_IF_ERROR(LoadLevelState(name, record.profile().assessment_count(),
+                                 state, &rebuilt));
+  AddAssessments(fw, {&a}, rebuilt, state, &record);
   record.mutable_profile()->set_assessment_count(
       record.profile().assessment_count() + 1);
-  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record, audit));
+  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record, state, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return a;
 }
@@ -738,14 +788,15 @@ absl::Status ProfileManager::ImportBatch(
   std::vector<storage::PersonWrite> writes;
   for (auto& [id, w] : people) {
     if (!w.touched) continue;
+    std::optional<storage::LevelState> state;
     if (!w.added.empty()) {
-      std::vector<v1::Assessment> history;
+      const int64_t stored = w.record.profile().assessment_count() -
+                             static_cast<int64_t>(w.added.size());
+      bool rebuilt = true;
+      state.emplace();
       if (w.in_store) {
-        ASSIGN_OR_RETURN(history, LoadAssessments(w.name));
+        RETURN_IF_ERROR(LoadLevelState(w.name, stored, &*state, &rebuilt));
       }
-      const size_t stored = history.size();
-      history.reserve(stored + w.added.size());
-      for (auto& [aid, a] : w.added) history.push_back(std::move(a));
       ASSIGN_OR_RETURN(
           std::string framework_id,
           ParseFrameworkName(w.record.profile().framework(), "framework"));
@@ -755,15 +806,15 @@ absl::Status ProfileManager::ImportBatch(
             absl::StrCat("the profile's framework ",
                          w.record.profile().framework(), " is not loaded"));
       }
-      DeriveLevels(fw, history, &w.record);
-      for (size_t k = 0; k < w.added.size(); ++k) {
-        w.added[k].second = std::move(history[stored + k]);
-      }
+      std::vector<const v1::Assessment*> added;
+      for (const auto& [aid, a] : w.added) added.push_back(&a);
+      AddAssessments(fw, added, rebuilt, &*state, &w.record);
     }
     storage::PersonWrite write;
     write.name = w.name;
     write.record = std::move(w.record);
     write.assessments = std::move(w.added);
+    write.state = std::move(state);
     write.audit.push_back(audit(w.name));
     writes.push_back(std::move(write));
   }

@@ -4,6 +4,7 @@
 #define VAKWIJZER_SERVICES_CORE_PROFILE_MANAGER_H_
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/names.h"
 #include "framework/framework_registry.h"
 #include "services/core/aggregation.h"
@@ -105,11 +107,21 @@ class ProfileManager {
   absl::StatusOr<const framework::FrameworkIndex*> CheckAgainstProfile(
       const PersonName& name, const v1::Profile& profile,
       v1::Assessment* a) const;
-  // Replaces record->levels with those derived from `history` (every
-  // assessment of the person), in framework order.
-  void DeriveLevels(const framework::FrameworkIndex* fw,
-                    const std::vector<v1::Assessment>& history,
-                    storage::StoredProfile* record) const;
+  // Fills *state (empty, perhaps on an arena) with the person's level
+  // state covering its `stored` assessments: the one stored, or, when that
+  // is missing or covers another count (a database written before level
+  // states existed), one rebuilt from the history, which *rebuilt then
+  // says.
+  absl::Status LoadLevelState(const PersonName& name, int64_t stored,
+                              storage::LevelState* state, bool* rebuilt);
+  // Adds `added` (assessments not in `state`) to `state` and updates
+  // record->levels to match it, in framework order: the levels of the
+  // indicators they rate, or every level when `all`. O(their ratings ×
+  // the person's levels), never the history.
+  void AddAssessments(const framework::FrameworkIndex* fw,
+                      absl::Span<const v1::Assessment* const> added, bool all,
+                      storage::LevelState* state,
+                      storage::StoredProfile* record) const;
   absl::StatusOr<std::vector<v1::Assessment>> LoadAssessments(
       const PersonName& name);
   absl::StatusOr<int> PageSize(int requested) const;

@@ -143,22 +143,35 @@ void SnapshotCache::Update(absl::string_view org, const Mutation& mutate) {
   orgs_[std::string(org)] = std::move(next);
 }
 
+namespace {
+
+// The person id of a profile record.
+std::string PersonId(const storage::StoredProfile& record) {
+  const std::string& name = record.profile().name();
+  return name.substr(name.rfind('/') + 1);
+}
+
+}  // namespace
+
 void SnapshotCache::PutPerson(absl::string_view org,
                               const storage::StoredProfile& record) {
-  PutPeople(org, {record});
+  std::vector<NamedView> views;
+  views.emplace_back(PersonId(record), MakePersonView(record));
+  PutViews(org, std::move(views));
 }
 
 void SnapshotCache::PutPeople(
     absl::string_view org, absl::Span<const storage::StoredProfile> records) {
-  std::vector<
-      std::pair<std::string, std::shared_ptr<const plugins::PersonView>>>
-      views;
+  std::vector<NamedView> views;
   views.reserve(records.size());
   for (const storage::StoredProfile& record : records) {
-    const std::string& name = record.profile().name();
-    views.emplace_back(name.substr(name.rfind('/') + 1),
-                       MakePersonView(record));
+    views.emplace_back(PersonId(record), MakePersonView(record));
   }
+  PutViews(org, std::move(views));
+}
+
+void SnapshotCache::PutViews(absl::string_view org,
+                             std::vector<NamedView> views) {
   Update(org, [&](plugins::OrgSnapshot* snap) {
     for (auto& [id, view] : views) {
       auto& people = snap->people;

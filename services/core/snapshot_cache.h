@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -57,6 +59,10 @@ class SnapshotCache {
 
  private:
   using Mutation = std::function<void(plugins::OrgSnapshot*)>;
+  using NamedView =
+      std::pair<std::string, std::shared_ptr<const plugins::PersonView>>;
+  // Puts each view (null: erases the person) in one update.
+  void PutViews(absl::string_view org, std::vector<NamedView> views);
   // Copies the organisation's snapshot, applies `mutate`, publishes it.
   void Update(absl::string_view org, const Mutation& mutate);
 

@@ -29,6 +29,9 @@
 namespace vakwijzer::grpc_api {
 namespace {
 
+// Idle sync-server threads kept per completion queue (one queue per core).
+constexpr int kIdleThreadsPerQueue = 32;
+
 // gRPC answers a request it cannot parse (a string field that is not valid
 // UTF-8, malformed wire data) with INTERNAL and an empty message, before
 // any service code runs. The fault is the caller's, so it becomes
@@ -268,6 +271,11 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
     quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
   }
   builder.SetResourceQuota(quota);
+  // The sync server keeps at most MAX_POLLERS idle threads per completion
+  // queue and ends the rest after each call (default 2): under steady
+  // concurrency that creates and joins a thread per call. Keep a pool.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kIdleThreadsPerQueue);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

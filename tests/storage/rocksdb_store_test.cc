@@ -113,9 +113,9 @@ class RocksDbStoreTest : public ::testing::Test {
   void AddPerson(const PersonName& name, int n) {
     ASSERT_OK(store_->PutProfile(name, MakeProfile(name, 1), nullptr));
     for (int i = 1; i <= n; ++i) {
-      ASSERT_OK(store_->AppendAssessment(name, "a" + std::to_string(i),
-                                         MakeAssessment("r", i),
-                                         MakeProfile(name, 1 + i), nullptr));
+      ASSERT_OK(store_->AppendAssessment(
+          name, "a" + std::to_string(i), MakeAssessment("r", i),
+          MakeProfile(name, 1 + i), nullptr, nullptr));
     }
   }
 
@@ -210,7 +210,8 @@ TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   const v1::Assessment assessment = MakeAssessment("bob", 3);
   const StoredProfile updated = MakeProfile(ann, 2);
-  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated, nullptr));
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated, nullptr,
+                                     nullptr));
 
   Reopen();
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
@@ -229,10 +230,56 @@ TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
       << seen[0].second.DebugString();
 }
 
+TEST_F(RocksDbStoreTest,
+       LevelStateIsWrittenWithItsAssessmentAndDeletedWithThePerson) {
+  const PersonName ann{"acme", "ann"};
+  const PersonName bob{"acme", "bob"};
+  LevelState got;
+  EXPECT_EQ(store_->GetLevelState(ann, &got).code(),
+            absl::StatusCode::kNotFound);
+  LevelState state;
+  state.set_assessment_count(1);
+  state.add_sources()->set_name(
+      "organizations/acme/people/ann/assessments/a-1");
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("r", 3),
+                                     MakeProfile(ann, 2), &state, nullptr));
+  PersonWrite write;
+  write.name = bob;
+  write.record = MakeProfile(bob, 1);
+  write.state = state;
+  write.state->set_assessment_count(7);
+  ASSERT_OK(store_->WritePeople({write}));
+
+  Reopen();
+  ASSERT_OK(store_->GetLevelState(ann, &got));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, state)) << got.DebugString();
+  LevelState got_bob;
+  ASSERT_OK(store_->GetLevelState(bob, &got_bob));
+  EXPECT_EQ(got_bob.assessment_count(), 7);
+  // Neither a profile nor an assessment to the scans.
+  EXPECT_EQ(ScanPeople(*store_, "acme").size(), 2u);
+  int assessments = 0;
+  ASSERT_OK(store_->ScanAssessments(
+      ann, "", [&](absl::string_view, const v1::Assessment&) {
+        ++assessments;
+        return true;
+      }));
+  EXPECT_EQ(assessments, 1);
+  // A later append without a state leaves it.
+  ASSERT_OK(store_->AppendAssessment(ann, "a-2", MakeAssessment("r", 1),
+                                     MakeProfile(ann, 3), nullptr, nullptr));
+  ASSERT_OK(store_->GetLevelState(ann, &got));
+
+  ASSERT_OK(store_->DeleteProfile(ann, nullptr));
+  EXPECT_EQ(store_->GetLevelState(ann, &got).code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_OK(store_->GetLevelState(bob, &got_bob));
+}
+
 TEST_F(RocksDbStoreTest, AppendAssessmentCreatesTheProfileRecord) {
   const PersonName ann{"acme", "ann"};
   ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("bob", 3),
-                                     MakeProfile(ann, 5), nullptr));
+                                     MakeProfile(ann, 5), nullptr, nullptr));
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
   EXPECT_EQ(got.revision(), 5);
 }
@@ -393,7 +440,7 @@ TEST_F(RocksDbStoreTest, ScanAssessmentsInOrderOfId) {
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   for (const char* id : {"b", "a10", "a2", "a1", "A"}) {
     ASSERT_OK(store_->AppendAssessment(ann, id, MakeAssessment("r", 1),
-                                       MakeProfile(ann, 1), nullptr));
+                                       MakeProfile(ann, 1), nullptr, nullptr));
   }
   AddPerson({"acme", "ann2"}, 2);
   AddPerson({"acme", "ann.b"}, 2);
@@ -628,7 +675,7 @@ TEST_F(AuditStoreTest, WritesCarryTheirEventAndErasureKeepsIt) {
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), &created));
   v1::AuditEvent assessed = Event(60, "ann");
   ASSERT_OK(store_->AppendAssessment(ann, "a1", MakeAssessment("r", 2),
-                                     MakeProfile(ann, 2), &assessed));
+                                     MakeProfile(ann, 2), nullptr, &assessed));
   v1::AuditEvent erased = Event(70, "ann");
   ASSERT_OK(store_->DeleteProfile(ann, &erased));
   EXPECT_EQ(store_->GetProfile(ann).status().code(),

@@ -1,15 +1,19 @@
 #include "services/core/aggregation.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/test_util/status_matchers.h"
 
@@ -501,6 +505,96 @@ TEST(AggregationOptionsTest, AcceptsSmallPositiveValues) {
   options.half_life_days = 0.01;
   options.weights.self = 1e-6;
   EXPECT_OK(ValidateOptions(options));
+}
+
+// ------------------------------------------------------------------------
+// Incremental aggregation (LevelState) against AggregateLevels
+
+// Random histories with many ties (few distinct times, raters and levels),
+// added to a LevelState in a random order: every indicator's level under
+// every policy equals the full aggregation over the history, exactly.
+TEST(LevelStateTest, EqualsFullAggregationOnRandomHistories) {
+  std::mt19937 rng(20261203);
+  const std::vector<v1::RaterRole> roles = {v1::SELF, v1::PEER, v1::MANAGER,
+                                            v1::ASSESSOR};
+  const std::vector<std::string> raters = {"ann", "bob", "cem"};
+  int compared = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    const int assessments = 1 + static_cast<int>(rng() % 12);
+    std::vector<v1::Assessment> history;
+    for (int a = 0; a < assessments; ++a) {
+      std::vector<std::pair<std::string, int>> ratings;
+      for (int i = 0; i < 5; ++i) {
+        if (rng() % 2) ratings.emplace_back(absl::StrCat("i", i), rng() % 5);
+      }
+      if (ratings.empty()) ratings.emplace_back("i0", rng() % 5);
+      v1::Assessment x =
+          Rate(roles[rng() % roles.size()], raters[rng() % raters.size()],
+               Day(static_cast<double>(rng() % 3)), ratings,
+               kT0 + absl::Seconds(static_cast<double>(rng() % 2)));
+      x.set_name(absl::StrFormat("organizations/o/people/p/assessments/a%03d",
+                                 static_cast<int>(rng() % 1000)) +
+                 absl::StrCat("-", a));
+      history.push_back(std::move(x));
+    }
+    std::vector<v1::Assessment> order = history;
+    std::shuffle(order.begin(), order.end(), rng);
+    storage::LevelState state;
+    for (const v1::Assessment& x : order) AddToLevelState(x, &state);
+    ASSERT_EQ(state.assessment_count(), assessments);
+    ASSERT_TRUE(std::is_sorted(state.indicators().begin(),
+                               state.indicators().end(),
+                               [](const auto& a, const auto& b) {
+                                 return a.indicator() < b.indicator();
+                               }));
+    for (v1::AggregationPolicy policy :
+         {v1::WEIGHTED, v1::LATEST, v1::HIGHEST, v1::LOWEST, v1::DECAYING}) {
+      AggregationOptions options = With(policy);
+      options.weights.peer = 0.3 + 0.1 * static_cast<double>(rng() % 5);
+      const std::map<std::string, v1::IndicatorLevel> full =
+          AggregateLevels(history, options);
+      ASSERT_EQ(static_cast<size_t>(state.indicators_size()), full.size());
+      for (const storage::IndicatorState& ind : state.indicators()) {
+        const v1::IndicatorLevel got = LevelFromState(state, ind, options);
+        const auto it = full.find(ind.indicator());
+        ASSERT_NE(it, full.end());
+        EXPECT_TRUE(
+            google::protobuf::util::MessageDifferencer::Equals(got, it->second))
+            << "trial " << trial << " policy " << policy << "\nstate:\n"
+            << got.DebugString() << "full:\n"
+            << it->second.DebugString();
+        ++compared;
+      }
+    }
+    // Only sources some rater's latest rating comes from are kept.
+    std::vector<bool> used(state.sources_size(), false);
+    for (const storage::IndicatorState& ind : state.indicators()) {
+      for (int source : ind.rater_source()) used[source] = true;
+    }
+    EXPECT_EQ(std::count(used.begin(), used.end(), true), state.sources_size());
+  }
+  EXPECT_GT(compared, 5000);
+}
+
+TEST(LevelStateTest, ALaterRatingOfTheSameRaterReplacesTheEarlier) {
+  storage::LevelState state;
+  v1::Assessment late = Rate1(v1::MANAGER, "mia", Day(2), 4);
+  late.set_name("b");
+  v1::Assessment early = Rate1(v1::MANAGER, "mia", Day(1), 1);
+  early.set_name("a");
+  AddToLevelState(late, &state);
+  AddToLevelState(early, &state);  // older: counted, but not the latest
+  ASSERT_EQ(state.indicators_size(), 1);
+  const storage::IndicatorState& ind = state.indicators(0);
+  EXPECT_EQ(ind.rating_count(), 2);
+  EXPECT_EQ(ind.min_level(), 1);
+  EXPECT_EQ(ind.max_level(), 4);
+  ASSERT_EQ(ind.rater_level_size(), 1);
+  EXPECT_EQ(ind.rater_level(0), 4);
+  ASSERT_EQ(state.sources_size(), 1);  // "a" is no rater's latest
+  EXPECT_EQ(state.sources(0).name(), "b");
+  EXPECT_DOUBLE_EQ(LevelFromState(state, ind, With(v1::WEIGHTED)).level(), 4);
+  EXPECT_DOUBLE_EQ(LevelFromState(state, ind, With(v1::DECAYING)).level(), 2.5);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -1431,6 +1432,97 @@ TEST_F(ProfileManagerTest, StoredLevelsEqualAggregationOfHistory) {
   // By hand: j-a1-1 (0.5*3 + 0.75*2 + 1*1) / 2.25 = 16/9; j-b1-1 peer 0.
   EXPECT_NEAR(stored["j-a1-1"].level(), 16.0 / 9, kEps);
   EXPECT_DOUBLE_EQ(stored["j-b1-1"].level(), 0);
+}
+
+// The stored levels are kept incrementally (a LevelState per person): after
+// random assessments, imports (with ties in assess_time and create_time,
+// backdated ratings and client-chosen ids) and states made stale behind
+// the manager's back (a database from before level states), every stored
+// level equals the aggregation of the whole history, exactly.
+TEST_F(ProfileManagerTest, IncrementalLevelsEqualAggregationOfHistory) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> people = {"p1", "p2", "p3"};
+  for (const std::string& p : people) Create(p);
+  const std::vector<std::string> indicators = {"j-a1-1", "j-a1-2", "j-a2-1",
+                                               "j-b1-1"};
+  auto random_assessment = [&] {
+    const v1::RaterRole roles[] = {v1::SELF, v1::PEER, v1::MANAGER,
+                                   v1::ASSESSOR};
+    const v1::RaterRole role = roles[rng() % 4];
+    std::vector<std::pair<std::string, int>> ratings;
+    for (const std::string& i : indicators) {
+      if (rng() % 2) ratings.emplace_back(i, static_cast<int>(rng() % 4));
+    }
+    if (ratings.empty()) ratings.emplace_back(indicators[0], 1);
+    v1::Assessment a = MakeAssessment(
+        role, role == v1::SELF ? "" : absl::StrCat("r", rng() % 2), ratings);
+    *a.mutable_assess_time() =
+        ToTimestamp(kT0 - absl::Hours(24 * static_cast<int>(rng() % 3)));
+    return a;
+  };
+  for (int step = 0; step < 150; ++step) {
+    if (rng() % 4 == 0) Advance(absl::Seconds(1));
+    const std::string& person = people[rng() % people.size()];
+    switch (rng() % 5) {
+      case 0: {  // an import batch of two assessments of one person
+        v1::ImportRecordsRequest batch;
+        for (int k = 0; k < 2; ++k) {
+          v1::ImportAssessmentRecord* in =
+              batch.add_records()->mutable_assessment();
+          in->set_person_id(person);
+          in->set_assessment_id(absl::StrCat("imp-", step, "-", k));
+          *in->mutable_assessment() = random_assessment();
+        }
+        v1::ImportRecordsResponse response;
+        ASSERT_OK(manager_->ImportBatch(
+            "acme", &batch, 0,
+            [](const PersonName&) { return v1::AuditEvent(); }, &response));
+        ASSERT_EQ(response.errors_size(), 0) << response.DebugString();
+        break;
+      }
+      case 1: {  // a stale state, as an older server leaves it
+        ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored(person));
+        storage::PersonWrite write;
+        write.name = PersonName{"acme", person};
+        write.record = record;
+        write.state.emplace();
+        write.state->set_assessment_count(record.profile().assessment_count() +
+                                          5);
+        ASSERT_OK(store_->WritePeople({write}));
+        break;
+      }
+      default: {
+        const std::string id =
+            rng() % 2 ? absl::StrCat("c", rng() % 1000, "-", step) : "";
+        ASSERT_OK(manager_->RecordAssessment(
+            RecordRequest(Person(person), random_assessment(), id)));
+      }
+    }
+  }
+  for (const std::string& person : people) {
+    SCOPED_TRACE(person);
+    ASSERT_OK_AND_ASSIGN(v1::ListAssessmentsResponse list,
+                         ListAssessments(Person(person), 1000));
+    ASSERT_TRUE(list.next_page_token().empty());
+    std::vector<v1::Assessment> history(list.assessments().begin(),
+                                        list.assessments().end());
+    AggregationOptions options;
+    options.as_of = absl::InfiniteFuture();
+    const std::map<std::string, v1::IndicatorLevel> expected =
+        AggregateLevels(history, options);
+    ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored(person));
+    EXPECT_EQ(record.profile().assessment_count(),
+              static_cast<int64_t>(history.size()));
+    ASSERT_EQ(static_cast<size_t>(record.levels_size()), expected.size());
+    for (const v1::IndicatorLevel& level : record.levels()) {
+      auto it = expected.find(level.indicator());
+      ASSERT_NE(it, expected.end()) << level.indicator();
+      EXPECT_TRUE(MessageDifferencer::Equals(level, it->second))
+          << "stored:\n"
+          << level.DebugString() << "aggregated:\n"
+          << it->second.DebugString();
+    }
+  }
 }
 
 // Regression: records.proto documents StoredProfile.levels
