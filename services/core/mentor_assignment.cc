@@ -132,6 +132,8 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   std::vector<int64_t> row_start(left + 1, 0);
   bool use_cache = false;
   bool cache_filled = false;
+  // The visited mentee's kept scaled weights, or null.
+  const int32_t* scaled_row = nullptr;
 
   // One pass over every mentee against its table; `visit(i, group)` sees
   // the candidates' scores in `score`, the mentee's own set to 0. The first
@@ -175,6 +177,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
           }
         }
       }
+      scaled_row = row;  // null when not kept (or given up in this pass)
       visit(i, *group);
     }
     if (use_cache) cache_filled = true;
@@ -281,7 +284,9 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
                [&](size_t k, double* key) {
                  if (stamp[k] == i) return false;
                  const int64_t violation =
-                     Scaled(score[k]) - price(i, group.right_of[k]);
+                     (scaled_row != nullptr ? int64_t{scaled_row[k]}
+                                            : Scaled(score[k])) -
+                     price(i, group.right_of[k]);
                  *key = static_cast<double>(violation);
                  return violation > 0;
                });
