@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -30,6 +31,10 @@ using plugins::mentor::MenteeGaps;
 using plugins::mentor::MentorLevelTable;
 
 constexpr int kCancelCheckEvery = 256;
+
+// At most this many (mentee, mentor) weights are kept between pricing
+// passes, as int32 (4 bytes each): 1 GiB. Beyond it every pass re-scores.
+constexpr int64_t kMaxCachedPairs = int64_t{1} << 28;
 
 // The solver's integer weight (optimization/assignment.cc).
 int64_t Scaled(double weight) {
@@ -120,8 +125,21 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   std::vector<int> stamp(widest, -1);
   MentorAssignmentStats local_stats;
 
-  // One scoring pass over every mentee against its table; `visit(i, group,
-  // score)` sees the candidates' scores with the mentee's own set to 0.
+  // The scaled weights of all pairs, kept after the first pass when they
+  // fit in int32 and kMaxCachedPairs cells: mentee i's row starts at
+  // row_start[i] and has one cell per mentor of its table (0: no weight).
+  std::vector<int32_t> cached;
+  std::vector<int64_t> row_start(left + 1, 0);
+  bool use_cache = false;
+  bool cache_filled = false;
+  // The visited mentee's kept scaled weights, or null.
+  const int32_t* scaled_row = nullptr;
+
+  // One pass over every mentee against its table; `visit(i, group)` sees
+  // the candidates' scores in `score`, the mentee's own set to 0. The first
+  // pass scores with the kernel (and fills the cache); later passes read
+  // the cache when there is one, as weights rounded to the solver's 1e-6
+  // (Scaled() of them is the same integer).
   auto pass = [&](const auto& visit) -> absl::Status {
     for (int i = 0; i < left; ++i) {
       if (i % kCancelCheckEvery == 0 && is_cancelled()) {
@@ -129,14 +147,40 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
       }
       const Group* group = group_of[i];
       if (group == nullptr) continue;
-      const MenteeGaps gaps =
-          plugins::mentor::GapsOf(*mentees[i], score_options, false);
-      group->table->ScoreAll(gaps, score.data());
-      auto self = group->local.find(mentees[i]);
-      if (self != group->local.end()) score[self->second] = 0;
-      local_stats.pairs_scored += static_cast<int64_t>(group->table->size());
+      const size_t n = group->table->size();
+      int32_t* row = use_cache ? cached.data() + row_start[i] : nullptr;
+      if (cache_filled) {
+        for (size_t k = 0; k < n; ++k) {
+          score[k] = row[k] / optimization::kAssignmentWeightScale;
+        }
+      } else {
+        const MenteeGaps gaps =
+            plugins::mentor::GapsOf(*mentees[i], score_options, false);
+        group->table->ScoreAll(gaps, score.data());
+        auto self = group->local.find(mentees[i]);
+        if (self != group->local.end()) score[self->second] = 0;
+        local_stats.pairs_scored += static_cast<int64_t>(n);
+        if (row != nullptr) {
+          for (size_t k = 0; k < n; ++k) {
+            if (score[k] <= 0) {
+              row[k] = 0;
+              continue;
+            }
+            const int64_t s = Scaled(score[k]);
+            if (s > INT32_MAX) {  // too heavy for the cache: score again
+              use_cache = false;
+              row = nullptr;
+              cached = std::vector<int32_t>();
+              break;
+            }
+            row[k] = static_cast<int32_t>(s);
+          }
+        }
+      }
+      scaled_row = row;  // null when not kept (or given up in this pass)
       visit(i, *group);
     }
+    if (use_cache) cache_filled = true;
     return absl::OkStatus();
   };
 
@@ -186,6 +230,13 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     }
     auto g = groups.find(mentee.framework->id());
     if (g != groups.end()) group_of[i] = &g->second;
+    row_start[i + 1] =
+        row_start[i] +
+        (group_of[i] ? static_cast<int64_t>(group_of[i]->table->size()) : 0);
+  }
+  if (row_start[left] <= kMaxCachedPairs) {
+    use_cache = true;
+    cached.resize(static_cast<size_t>(row_start[left]));
   }
   RETURN_IF_ERROR(pass([&](int i, const Group& group) {
     const size_t n = group.table->size();
@@ -233,7 +284,9 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
                [&](size_t k, double* key) {
                  if (stamp[k] == i) return false;
                  const int64_t violation =
-                     Scaled(score[k]) - price(i, group.right_of[k]);
+                     (scaled_row != nullptr ? int64_t{scaled_row[k]}
+                                            : Scaled(score[k])) -
+                     price(i, group.right_of[k]);
                  *key = static_cast<double>(violation);
                  return violation > 0;
                });
@@ -252,7 +305,6 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   bool exact = true;
   double total_weight = 0;  // added in pair order below
   double upper_bound = 0;
-  std::vector<optimization::AssignmentProblem::Edge> extra_edges;
   bool restricted = false;
   if (options.no_mutual) {
     const int right_count = problem.right_count;
@@ -400,9 +452,6 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         }
         exact = solved->exact && static_cast<double>(best) >= bound - 0.5;
       }
-      for (const Candidate& c : candidates) {
-        extra_edges.push_back({c.i, c.j, c.weight});
-      }
       std::sort(pairs.begin(), pairs.end());
       upper_bound = bound / optimization::kAssignmentWeightScale;
     }
@@ -411,34 +460,26 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
 
   // The response; explanations for the chosen pairs only.
   v1::MentorAssignment out;
-  absl::flat_hash_map<int64_t, double> weight_of;
+  // Each pair's weight is the matcher's score, bit for bit (the solver and
+  // the cache may hold it rounded to 1e-6).
+  std::vector<double> pair_weight;
+  std::vector<MenteeGaps> pair_gaps;
   for (const auto& [i, j] : pairs) {
-    weight_of[int64_t{i} * problem.right_count + j] = 0;
-  }
-  for (int e = 0; e < solver.edge_count(); ++e) {
-    auto it =
-        weight_of.find(int64_t{solver.EdgeRight(e)} * problem.right_count +
-                       solver.EdgeLeft(e));
-    if (it != weight_of.end()) it->second = solver.EdgeWeight(e);
-  }
-  for (const auto& e : extra_edges) {
-    auto it = weight_of.find(int64_t{e.left} * problem.right_count + e.right);
-    if (it != weight_of.end()) it->second = e.weight;
-  }
-  for (const auto& [i, j] : pairs) {
-    total_weight += weight_of[int64_t{i} * problem.right_count + j];
+    pair_gaps.push_back(plugins::mentor::GapsOf(*mentees[i], score_options));
+    pair_weight.push_back(plugins::mentor::Score(pair_gaps.back(), *right[j]));
+    total_weight += pair_weight.back();
   }
   upper_bound = exact ? total_weight : std::max(total_weight, upper_bound);
   std::vector<bool> matched(left);
-  for (const auto& [i, j] : pairs) {
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const auto [i, j] = pairs[p];
     matched[i] = true;
     v1::Pair* pair = out.add_pairs();
     pair->set_left(name_of(*mentees[i]));
     pair->set_right(name_of(*right[j]));
-    pair->set_weight(weight_of[int64_t{i} * problem.right_count + j]);
-    const MenteeGaps gaps = plugins::mentor::GapsOf(*mentees[i], score_options);
+    pair->set_weight(pair_weight[p]);
     v1::MatchItem item;
-    plugins::mentor::ExplainPair(gaps, *right[j], 0, &item);
+    plugins::mentor::ExplainPair(pair_gaps[p], *right[j], 0, &item);
     pair->set_explanation(item.explanation());
   }
   for (int i = 0; i < left; ++i) {

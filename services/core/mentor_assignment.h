@@ -52,19 +52,24 @@ struct MentorAssignmentStats {
 //
 // Exact (up to the 1e-6 weight rounding of optimization/assignment.h) by
 // delayed column generation: weights come from a dense scoring kernel
-// (MentorLevelTable, no explanations, no stored weight matrix); each mentee
-// starts with its `initial_edges` best mentors; the restricted problem is
-// solved by min-cost flow (optimization/incremental_assignment.h, mentors
-// as the side that places units), which keeps its flow and potentials
-// between rounds and re-routes only the mentors that gained an edge of
-// negative reduced cost; the potentials give dual prices, and a pricing
-// pass re-scores every pair and adds the pairs whose reduced cost is
-// negative. When none is left the potentials prove the restricted optimum
+// (MentorLevelTable, no explanations), scored once and then kept as int32
+// scaled weights (kAssignmentWeightScale) for the later pricing passes when
+// they fit (at most 2^28 pairs, 1 GiB; otherwise every pass re-scores);
+// each mentee starts with its `initial_edges` best mentors; the restricted
+// problem is solved by min-cost flow (optimization/incremental_assignment.h,
+// mentors as the side that places units), which keeps its flow and
+// potentials between rounds and re-routes only the mentors that gained an
+// edge of negative reduced cost; the potentials give dual prices, and a
+// pricing pass re-prices every pair and adds the pairs whose reduced cost
+// is negative. When none is left the potentials prove the restricted optimum
 // optimal for all pairs (no negative cycle in the full residual graph).
-// Memory is O(people × units + edges kept); time is a few scoring passes of
-// O(mentees × mentors × gap units) plus the flow searches. Explanations are
-// built for the chosen pairs only; they are the matcher's, without the MMR
-// diversity note.
+// Memory is O(people × units + edges kept) plus 4 bytes per (mentee, mentor
+// of its framework) pair while the weights are kept (about 400 MB at 10,000
+// people); time is one scoring pass of O(mentees × mentors × gap units),
+// cheap passes over the kept weights, and the flow searches, which dominate
+// (docs/benchmarks.md). Pair weights in the answer are the matcher's scores
+// bit for bit (Score() of the chosen pairs). Explanations are built for the
+// chosen pairs only; they are the matcher's, without the MMR diversity note.
 //
 // With `options.no_mutual`, no mentee A gets mentor B while B gets mentor
 // A. If the optimum above has no such pair it is the answer. Otherwise the
