@@ -7,11 +7,18 @@
 // with the organisation: only the subject's levels are read.
 // BM_TrainingExact/{modules}: the exact branch and bound on a catalogue
 // small enough for it (exact_limit 25).
+// BM_TrainingPeople/{modules}/{auto}: the end-to-end benchmark's call
+// (benchmarks/e2e/run_e2e.py: default parameters, 40 h, at most 5 modules,
+// no cost budget) for each of the first 100 people of a 1,000-person
+// organisation in turn; the counters are shares over those people:
+// `exact` proven optimal, `program` solved by the integer program, and
+// `nodes` the mean branch-and-bound nodes.
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
@@ -93,6 +100,61 @@ BENCHMARK(BM_TrainingExact)
     ->ArgNames({"modules"})
     ->Arg(30)
     ->Arg(45)
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_TrainingPeople(benchmark::State& state) {
+  static const Matcher* matcher = NewTrainingMatcher().release();
+  const OrgSnapshot& org = Org(1000, static_cast<int>(state.range(0)));
+  constexpr int kSubjects = 100;
+  std::vector<v1::MatchRequest> requests(kSubjects);
+  std::vector<Params> params;
+  for (int i = 0; i < kSubjects; ++i) {
+    v1::MatchRequest& request = requests[i];
+    request.set_parent("organizations/bench");
+    request.set_matcher("training");
+    request.set_subject(
+        absl::StrCat("organizations/bench/people/", org.people[i]->id));
+    request.set_page_size(10);
+    (*request.mutable_parameters())["mode"] =
+        state.range(1) == 0 ? "greedy" : "auto";
+    absl::StatusOr<Params> p =
+        Params::Parse(matcher->Info().parameters(), {}, request.parameters());
+    if (!p.ok()) {
+      state.SkipWithError(p.status().ToString().c_str());
+      return;
+    }
+    params.push_back(*std::move(p));
+  }
+  const std::function<bool()> cancelled = [] { return false; };
+  double exact = 0, program = 0, candidates = 0, calls = 0, nodes = 0;
+  int next = 0;
+  for (auto _ : state) {
+    MatchInput input{org, bench::Frameworks(), requests[next], params[next],
+                     cancelled};
+    next = (next + 1) % kSubjects;
+    absl::StatusOr<v1::MatchResponse> response = matcher->Match(input);
+    if (!response.ok()) {
+      state.SkipWithError(response.status().ToString().c_str());
+      return;
+    }
+    const auto& m = response->metrics();
+    exact += m.at("exact");
+    auto it = m.find("program");
+    program += it == m.end() ? 0 : it->second;
+    it = m.find("search_nodes");
+    nodes += it == m.end() ? 0 : it->second;
+    candidates += response->candidate_count();
+    ++calls;
+    benchmark::DoNotOptimize(response);
+  }
+  state.counters["exact"] = exact / calls;
+  state.counters["program"] = program / calls;
+  state.counters["candidates"] = candidates / calls;
+  state.counters["nodes"] = nodes / calls;
+}
+BENCHMARK(BM_TrainingPeople)
+    ->ArgNames({"modules", "auto"})
+    ->ArgsProduct({{50, 200}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
