@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -459,6 +460,63 @@ double IntegerKnapsack(const std::vector<Item>& items, int slots,
   return at(rows - 1, cells);
 }
 
+// IntegerKnapsack's tables for every suffix of a list of items: what
+// items[i..] can add in at most `count` items and `units` units, for
+// every i at once (one pass from the end). A branch-and-bound node uses
+// them to bound each child's subtree — the child's own gain plus the
+// best of the later items in the units and count left after it — before
+// visiting it.
+class SuffixKnapsack {
+ public:
+  // False when the tables would exceed kKnapsackWork cells.
+  bool Build(const std::vector<Item>& items, int slots, double capacity) {
+    const int n = static_cast<int>(items.size());
+    rows_ = std::max(0, std::min(slots, n));
+    unit_ = std::max(1.0, std::max(0.0, capacity) / kKnapsackCells);
+    cells_ =
+        static_cast<int>(std::floor(std::max(0.0, capacity) / unit_ + 1e-6));
+    if (static_cast<int64_t>(n) * rows_ * (cells_ + 1) > kKnapsackWork) {
+      return false;
+    }
+    const size_t layer = static_cast<size_t>(rows_) * (cells_ + 1);
+    table_.assign((n + 1) * layer, 0);
+    for (int i = n - 1; i >= 0; --i) {
+      const double* next = &table_[(i + 1) * layer];
+      double* here = &table_[i * layer];
+      std::copy(next, next + layer, here);
+      const int size = Units(items[i].size);
+      for (int k = 0; k < rows_; ++k) {
+        for (int w = size; w <= cells_; ++w) {
+          const double below =
+              k > 0 ? next[(k - 1) * (cells_ + 1) + w - size] : 0;
+          here[k * (cells_ + 1) + w] =
+              std::max(here[k * (cells_ + 1) + w], below + items[i].gain);
+        }
+      }
+    }
+    return true;
+  }
+
+  // Most gain of items[i..] in at most `count` items and `units` units.
+  double Best(int i, int count, int units) const {
+    if (count <= 0 || rows_ == 0 || units < 0) return 0;
+    const int k = std::min(count, rows_) - 1;
+    return table_[(static_cast<size_t>(i) * rows_ + k) * (cells_ + 1) +
+                  std::min(units, cells_)];
+  }
+  // A size in whole units, rounded down (which only relaxes).
+  int Units(double size) const {
+    return static_cast<int>(std::floor(std::max(0.0, size) / unit_));
+  }
+  int cells() const { return cells_; }
+
+ private:
+  int rows_ = 0;
+  int cells_ = 0;
+  double unit_ = 1;
+  std::vector<double> table_;  // [i][k][w]: items[i..], ≤ k + 1 items, w
+};
+
 // An upper bound on f(S ∪ T) − f(S) over every T drawn from `deltas`
 // (δ_c(S), hours, cost) that fits the remaining budgets and module count:
 // by submodularity f(S ∪ T) ≤ f(S) + Σ_{c∈T} δ_c(S), and the linear
@@ -471,6 +529,7 @@ double IntegerKnapsack(const std::vector<Item>& items, int slots,
 // fit than the cheapest ones whose sum stays in each budget, which can
 // lower `slots`. The integer knapsacks (IntegerKnapsack) bound it too.
 // Returns as soon as the bound is at most `enough` (the caller's cut).
+// Without `hours_knapsack` the integer knapsack over hours is left out.
 struct Delta {
   double gain;
   double hours;
@@ -479,7 +538,8 @@ struct Delta {
 double BoundOnExtension(
     const std::vector<Delta>& deltas, int slots, double hours_left,
     std::optional<double> cost_left,
-    double enough = -std::numeric_limits<double>::infinity()) {
+    double enough = -std::numeric_limits<double>::infinity(),
+    bool hours_knapsack = true) {
   if (slots <= 0 || deltas.empty()) return 0;
   auto fitting = [&](auto size, double left) {
     std::vector<double> sizes;
@@ -507,8 +567,10 @@ double BoundOnExtension(
     by_hours.push_back({d.gain, d.hours});
     if (cost_left.has_value()) by_cost.push_back({d.gain, d.cost});
   }
-  // The integer knapsacks first: the tightest for whole hours.
-  double bound = IntegerKnapsack(by_hours, slots, hours_left);
+  // The integer knapsacks first: the tightest for whole hours (the
+  // caller may have done the one over hours).
+  double bound = hours_knapsack ? IntegerKnapsack(by_hours, slots, hours_left)
+                                : std::numeric_limits<double>::infinity();
   if (bound <= enough) return bound;
   if (cost_left.has_value()) {
     bound = std::min(bound, IntegerKnapsack(by_cost, slots, *cost_left));
@@ -665,32 +727,59 @@ class BranchAndBound {
     std::optional<double> cost_left;
     if (s.budget_cost.has_value()) cost_left = *s.budget_cost - plan->cost;
     const int slots = s.max_modules - static_cast<int>(plan->chosen.size());
+    const double hours_left = s.budget_hours - plan->hours;
     double bound = value + Coverable(*plan, rest);
     // Nothing below can reach the known optimum's lower bound, or beat
     // the incumbent (a tie found later is lexicographically larger).
-    auto hopeless = [&] {
-      return bound < lower_bound_ - kEps || bound <= best_ + kEps;
+    auto hopeless = [&](double at) {
+      return at < lower_bound_ - kEps || at <= best_ + kEps;
     };
-    if (hopeless()) return;
-    const double enough =
-        std::max(lower_bound_ - 2 * kEps, best_ + kEps / 2) - value;
-    bound =
-        std::min(bound, value + BoundOnExtension(deltas, slots,
-                                                 s.budget_hours - plan->hours,
-                                                 cost_left, enough));
-    if (hopeless()) return;
+    if (hopeless(bound)) return;
     if (by_ratio_) {
       std::stable_sort(
           children.begin(), children.end(),
           [](const Child& a, const Child& b) { return a.ratio > b.ratio; });
       for (size_t k = 0; k < children.size(); ++k) rest[k] = children[k].c;
     }
+    // The integer knapsack over hours of every suffix of the children.
+    const size_t depth = plan->chosen.size();
+    while (tables_.size() <= depth) tables_.emplace_back();
+    SuffixKnapsack& table = tables_[depth];
+    std::vector<Item> items;
+    items.reserve(children.size());
+    for (const Child& child : children) {
+      items.push_back({child.gain, p_.cands()[child.c].hours});
+    }
+    const bool tabled = table.Build(items, slots, hours_left);
+    if (tabled) {
+      bound = std::min(bound, value + table.Best(0, slots, table.cells()));
+      if (hopeless(bound)) return;
+    }
+    const double enough =
+        std::max(lower_bound_ - 2 * kEps, best_ + kEps / 2) - value;
+    bound =
+        std::min(bound, value + BoundOnExtension(deltas, slots, hours_left,
+                                                 cost_left, enough,
+                                                 /*hours_knapsack=*/!tabled));
+    if (hopeless(bound)) return;
     std::vector<std::pair<int, double>> undo;
     const double hours = plan->hours;
     const double cost = plan->cost;
     std::vector<int> later;
     for (size_t k = 0; k < children.size(); ++k) {
       const auto& [c, gain, ratio] = children[k];
+      if (tabled) {
+        // Nothing from here on, or nothing with this child.
+        if (hopeless(value +
+                     table.Best(static_cast<int>(k), slots, table.cells()))) {
+          break;
+        }
+        const int room = table.cells() - table.Units(p_.cands()[c].hours);
+        if (hopeless(value + gain +
+                     table.Best(static_cast<int>(k) + 1, slots - 1, room))) {
+          continue;
+        }
+      }
       undo.clear();
       p_.Add(plan, c, &undo);
       later.assign(rest.begin() + k + 1, rest.end());
@@ -717,6 +806,7 @@ class BranchAndBound {
   bool stopped_ = false;
   int64_t nodes_ = 0;
   std::vector<double> reach_;  // scratch of Coverable, all 0 between calls
+  std::deque<SuffixKnapsack> tables_;  // per depth (stable addresses)
 };
 
 // Orders a set greedily by marginal gain (ties by name).
