@@ -478,13 +478,17 @@ class SuffixKnapsack {
     if (static_cast<int64_t>(n) * rows_ * (cells_ + 1) > kKnapsackWork) {
       return false;
     }
+    exact_ = unit_ == 1;
     const size_t layer = static_cast<size_t>(rows_) * (cells_ + 1);
-    table_.assign((n + 1) * layer, 0);
+    // Every layer but the last (nothing left: 0) is written in full.
+    table_.resize((n + 1) * layer);
+    std::fill(table_.begin() + n * layer, table_.end(), 0);
     for (int i = n - 1; i >= 0; --i) {
       const double* next = &table_[(i + 1) * layer];
       double* here = &table_[i * layer];
       std::copy(next, next + layer, here);
       const int size = Units(items[i].size);
+      exact_ = exact_ && size == items[i].size;
       for (int k = 0; k < rows_; ++k) {
         for (int w = size; w <= cells_; ++w) {
           const double below =
@@ -496,6 +500,11 @@ class SuffixKnapsack {
     }
     return true;
   }
+
+  // Whether the tables are the integer optimum itself (whole sizes in
+  // units of 1), which no fractional relaxation of the same budget and
+  // count can improve on.
+  bool exact() const { return exact_; }
 
   // Most gain of items[i..] in at most `count` items and `units` units.
   double Best(int i, int count, int units) const {
@@ -514,6 +523,7 @@ class SuffixKnapsack {
   int rows_ = 0;
   int cells_ = 0;
   double unit_ = 1;
+  bool exact_ = false;
   std::vector<double> table_;  // [i][k][w]: items[i..], ≤ k + 1 items, w
 };
 
@@ -529,7 +539,8 @@ class SuffixKnapsack {
 // fit than the cheapest ones whose sum stays in each budget, which can
 // lower `slots`. The integer knapsacks (IntegerKnapsack) bound it too.
 // Returns as soon as the bound is at most `enough` (the caller's cut).
-// Without `hours_knapsack` the integer knapsack over hours is left out.
+// Without `hours_knapsack` the integer knapsack over hours is left out;
+// with `hours_done` (the caller's was exact) every relaxation of hours.
 struct Delta {
   double gain;
   double hours;
@@ -539,8 +550,11 @@ double BoundOnExtension(
     const std::vector<Delta>& deltas, int slots, double hours_left,
     std::optional<double> cost_left,
     double enough = -std::numeric_limits<double>::infinity(),
-    bool hours_knapsack = true) {
+    bool hours_knapsack = true, bool hours_done = false) {
   if (slots <= 0 || deltas.empty()) return 0;
+  if (hours_done && !cost_left.has_value()) {
+    return std::numeric_limits<double>::infinity();
+  }
   auto fitting = [&](auto size, double left) {
     std::vector<double> sizes;
     sizes.reserve(deltas.size());
@@ -589,7 +603,9 @@ double BoundOnExtension(
     prices.push_back(gains[k]);
   }
   for (double price : prices) {
-    double at = FractionalKnapsack(by_hours, price, hours_left, &scratch);
+    double at = hours_done
+                    ? std::numeric_limits<double>::infinity()
+                    : FractionalKnapsack(by_hours, price, hours_left, &scratch);
     if (cost_left.has_value()) {
       at = std::min(at,
                     FractionalKnapsack(by_cost, price, *cost_left, &scratch));
@@ -757,10 +773,11 @@ class BranchAndBound {
     }
     const double enough =
         std::max(lower_bound_ - 2 * kEps, best_ + kEps / 2) - value;
-    bound =
-        std::min(bound, value + BoundOnExtension(deltas, slots, hours_left,
-                                                 cost_left, enough,
-                                                 /*hours_knapsack=*/!tabled));
+    bound = std::min(
+        bound,
+        value + BoundOnExtension(deltas, slots, hours_left, cost_left, enough,
+                                 /*hours_knapsack=*/!tabled,
+                                 /*hours_done=*/tabled && table.exact()));
     if (hopeless(bound)) return;
     std::vector<std::pair<int, double>> undo;
     const double hours = plan->hours;
