@@ -60,11 +60,13 @@ constexpr int kMaxExcluded = 100;
 // candidates the plain greedy and the best single module must do.
 constexpr int kPairEnumerationLimit = 60;
 constexpr int kCancelCheckEvery = 1024;
-// Most branch-and-bound nodes in auto mode (about a quarter second); past
-// it auto keeps the greedy plan. Equal gain per hour across modules makes
-// every relaxation loose by a fraction of a module, and the search then
-// visits most subsets. mode=exact has no limit but the caller's deadline.
-constexpr int64_t kAutoNodeLimit = 500000;
+// Most branch-and-bound nodes in name order in auto mode (about a quarter
+// second: a node builds its children's knapsack tables); past it auto
+// turns to the integer program. Equal gain per hour across modules whose
+// hours are not whole makes every relaxation loose by a fraction of a
+// module, and the search then visits most subsets. mode=exact has no
+// limit but the caller's deadline.
+constexpr int64_t kAutoNodeLimit = 40000;
 
 constexpr char kBudgetHours[] = "budget_hours";
 constexpr char kBudgetCost[] = "budget_cost";
@@ -1210,7 +1212,7 @@ class TrainingMatcher final : public Matcher {
         "none (greedy and branch and bound only).",
         0, 60000);
     *p->Add() = IntegerParam(
-        kNodeLimit, "20000",
+        kNodeLimit, "500",
         "Most branch-and-bound nodes auto mode visits beyond exact_limit "
         "eligible modules before it turns to the integer program; 0: the "
         "integer program at once.",
@@ -1344,7 +1346,10 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
                                   settings.node_limit, /*by_ratio=*/true,
                                   /*incumbent=*/&plan, &nodes));
       if (optimum.has_value()) {
-        plan = std::move(*optimum);
+        // The greedy plan, in its own order, unless strictly beaten.
+        if (problem.Value(*optimum) > problem.Value(plan) + kEps) {
+          plan = std::move(*optimum);
+        }
         exact = true;
       } else {
         unproven = true;

@@ -879,7 +879,7 @@ TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
   };
   for (const auto& params :
        {with({{"exact_limit", "25"}, {"time_limit_ms", "0"}}),
-        with({{"node_limit", "2000"}, {"time_limit_ms", "0"}})}) {
+        with({{"time_limit_ms", "0"}})}) {
     SCOPED_TRACE(params.count("exact_limit") ? "name order" : "ratio order");
     ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
                          RunMatcher(org, SfdFrameworks(), subject, params));
