@@ -67,6 +67,10 @@ constexpr int kCancelCheckEvery = 1024;
 // module, and the search then visits most subsets. mode=exact has no
 // limit but the caller's deadline.
 constexpr int64_t kAutoNodeLimit = 40000;
+// Towards the node limits, a node over n candidates counts as
+// 1 + n / kCandidatesPerNode nodes, so that a search over a catalogue of
+// thousands gives up in milliseconds too.
+constexpr int kCandidatesPerNode = 100;
 
 constexpr char kBudgetHours[] = "budget_hours";
 constexpr char kBudgetCost[] = "budget_cost";
@@ -711,7 +715,10 @@ class BranchAndBound {
       cancelled_ = true;
       return;
     }
-    if (node_limit_ > 0 && nodes_ > node_limit_) {
+    // A node over many candidates costs more (marginal gains, bounds):
+    // it counts as one per kCandidatesPerNode, at least one.
+    work_ += 1 + static_cast<int64_t>(list.size()) / kCandidatesPerNode;
+    if (node_limit_ > 0 && work_ > node_limit_) {
       stopped_ = true;
       return;
     }
@@ -824,6 +831,7 @@ class BranchAndBound {
   bool cancelled_ = false;
   bool stopped_ = false;
   int64_t nodes_ = 0;
+  int64_t work_ = 0;           // nodes, weighed by their candidates
   std::vector<double> reach_;  // scratch of Coverable, all 0 between calls
   std::deque<SuffixKnapsack> tables_;  // per depth (stable addresses)
 };
@@ -1214,8 +1222,9 @@ class TrainingMatcher final : public Matcher {
     *p->Add() = IntegerParam(
         kNodeLimit, "500",
         "Most branch-and-bound nodes auto mode visits beyond exact_limit "
-        "eligible modules before it turns to the integer program; 0: the "
-        "integer program at once.",
+        "eligible modules before it turns to the integer program (a node "
+        "over n candidates counts as 1 + n/100); 0: the integer program at "
+        "once.",
         0, 10000000);
   }
 
