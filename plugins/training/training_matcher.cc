@@ -486,7 +486,9 @@ class SuffixKnapsack {
   // False when the tables would exceed kKnapsackWork cells.
   bool Build(const std::vector<Item>& items, int slots, double capacity) {
     const int n = static_cast<int>(items.size());
-    rows_ = std::max(0, std::min(slots, n));
+    // With the count not binding, one row: any number of items.
+    any_count_ = slots >= n;
+    rows_ = any_count_ ? 1 : std::max(0, slots);
     unit_ = std::max(1.0, std::max(0.0, capacity) / kKnapsackCells);
     cells_ =
         static_cast<int>(std::floor(std::max(0.0, capacity) / unit_ + 1e-6));
@@ -506,8 +508,9 @@ class SuffixKnapsack {
       exact_ = exact_ && size == items[i].size;
       for (int k = 0; k < rows_; ++k) {
         for (int w = size; w <= cells_; ++w) {
-          const double below =
-              k > 0 ? next[(k - 1) * (cells_ + 1) + w - size] : 0;
+          const double below = any_count_ ? next[w - size]
+                               : k > 0 ? next[(k - 1) * (cells_ + 1) + w - size]
+                                       : 0;
           here[k * (cells_ + 1) + w] =
               std::max(here[k * (cells_ + 1) + w], below + items[i].gain);
         }
@@ -521,10 +524,11 @@ class SuffixKnapsack {
   // count can improve on.
   bool exact() const { return exact_; }
 
-  // Most gain of items[i..] in at most `count` items and `units` units.
+  // Most gain of items[i..] in at most `count` items and `units` units
+  // (any number of them when the count did not bind the whole list).
   double Best(int i, int count, int units) const {
     if (count <= 0 || rows_ == 0 || units < 0) return 0;
-    const int k = std::min(count, rows_) - 1;
+    const int k = any_count_ ? 0 : std::min(count, rows_) - 1;
     return table_[(static_cast<size_t>(i) * rows_ + k) * (cells_ + 1) +
                   std::min(units, cells_)];
   }
@@ -539,6 +543,7 @@ class SuffixKnapsack {
   int cells_ = 0;
   double unit_ = 1;
   bool exact_ = false;
+  bool any_count_ = false;
   std::vector<double> table_;  // [i][k][w]: items[i..], ≤ k + 1 items, w
 };
 
