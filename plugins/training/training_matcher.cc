@@ -486,12 +486,21 @@ class SuffixKnapsack {
   // False when the tables would exceed kKnapsackWork cells.
   bool Build(const std::vector<Item>& items, int slots, double capacity) {
     const int n = static_cast<int>(items.size());
-    // With the count not binding, one row: any number of items.
-    any_count_ = slots >= n;
-    rows_ = any_count_ ? 1 : std::max(0, slots);
     unit_ = std::max(1.0, std::max(0.0, capacity) / kKnapsackCells);
     cells_ =
         static_cast<int>(std::floor(std::max(0.0, capacity) / unit_ + 1e-6));
+    // No more items fit than the smallest ones (in units, as the tables
+    // count them) whose sum stays within the cells; a count at or above
+    // that does not bind, and one row of any number of items does.
+    sizes_.clear();
+    for (const Item& item : items) sizes_.push_back(Units(item.size));
+    std::sort(sizes_.begin(), sizes_.end());
+    int fit = 0;
+    for (int64_t sum = 0; fit < n && sum + sizes_[fit] <= cells_; ++fit) {
+      sum += sizes_[fit];
+    }
+    any_count_ = slots >= fit;
+    rows_ = any_count_ ? 1 : std::max(0, slots);
     if (static_cast<int64_t>(n) * rows_ * (cells_ + 1) > kKnapsackWork) {
       return false;
     }
@@ -544,6 +553,7 @@ class SuffixKnapsack {
   double unit_ = 1;
   bool exact_ = false;
   bool any_count_ = false;
+  std::vector<int> sizes_;     // scratch of Build
   std::vector<double> table_;  // [i][k][w]: items[i..], ≤ k + 1 items, w
 };
 
