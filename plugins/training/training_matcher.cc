@@ -10,15 +10,23 @@
 //    enumeration, Khuller, Moss & Naor 1999). An online upper bound on the
 //    optimum (Leskovec et al.) is reported with it;
 //  - exact: branch and bound over the candidates in name order, for small
-//    candidate sets; beyond exact_limit candidates (or when branch and
-//    bound hits its node limit) an integer program (optimization/mip.h)
-//    within time_limit_ms, the greedy plan kept when it is not beaten.
-//    `exact` is set only when a solver proved the optimum, or when the
-//    greedy plan meets its own upper bound.
+//    candidate sets (its optimum is the lexicographically first); beyond
+//    exact_limit candidates, in auto mode, branch and bound in ratio order
+//    from the greedy plan within node_limit nodes; when that does not end
+//    (or in auto mode when branch and bound in name order hits its node
+//    limit, and in exact mode beyond exact_limit) an integer program
+//    (optimization/mip.h) within time_limit_ms, the greedy plan kept when
+//    it is not beaten. Both searches bound a subtree by the integer and
+//    fractional knapsacks of the marginal gains under each budget and the
+//    module count, and by what the remaining modules could close at all.
+//    `exact` is set only when a search or solver proved the optimum, or
+//    when the greedy plan meets its own upper bound; the metrics
+//    `search_nodes` and `program` say which ran.
 #include "plugins/training/training_matcher.h"
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -52,11 +60,17 @@ constexpr int kMaxExcluded = 100;
 // candidates the plain greedy and the best single module must do.
 constexpr int kPairEnumerationLimit = 60;
 constexpr int kCancelCheckEvery = 1024;
-// Most branch-and-bound nodes in auto mode (about a quarter second); past
-// it auto keeps the greedy plan. Equal gain per hour across modules makes
-// every relaxation loose by a fraction of a module, and the search then
-// visits most subsets. mode=exact has no limit but the caller's deadline.
-constexpr int64_t kAutoNodeLimit = 500000;
+// Most branch-and-bound nodes in name order in auto mode (about a quarter
+// second: a node builds its children's knapsack tables); past it auto
+// turns to the integer program. Equal gain per hour across modules whose
+// hours are not whole makes every relaxation loose by a fraction of a
+// module, and the search then visits most subsets. mode=exact has no
+// limit but the caller's deadline.
+constexpr int64_t kAutoNodeLimit = 40000;
+// Towards the node limits, a node over n candidates counts as
+// 1 + n / kCandidatesPerNode nodes, so that a search over a catalogue of
+// thousands gives up in milliseconds too.
+constexpr int kCandidatesPerNode = 100;
 
 constexpr char kBudgetHours[] = "budget_hours";
 constexpr char kBudgetCost[] = "budget_cost";
@@ -69,14 +83,21 @@ constexpr char kFocusWeight[] = "focus_weight";
 constexpr char kMode[] = "mode";
 constexpr char kExactLimit[] = "exact_limit";
 constexpr char kTimeLimitMs[] = "time_limit_ms";
+constexpr char kNodeLimit[] = "node_limit";
 
 absl::Status Cancelled() {
   return absl::CancelledError("training: the request was cancelled");
 }
 
-// "2.0", "1.25", "3": levels as people read them.
+// "2.0", "1.25", "3": levels as people read them. Whole tenths and
+// numbers (most of them) without StrFormat, which is slow next to the
+// rest of a plan; the digits are the same.
 std::string FormatLevel(double level) {
   if (std::abs(level * 10 - std::round(level * 10)) < 1e-6) {
+    if (level >= 0 && level < 1e12) {
+      const int64_t tenths = std::llround(level * 10);
+      return absl::StrCat(tenths / 10, ".", tenths % 10);
+    }
     return absl::StrFormat("%.1f", level);
   }
   return absl::StrFormat("%.2f", level);
@@ -84,7 +105,10 @@ std::string FormatLevel(double level) {
 
 // Whole numbers without decimals ("16", "450"), others with two.
 std::string FormatAmount(double x) {
-  if (std::abs(x - std::round(x)) < 1e-6) return absl::StrFormat("%.0f", x);
+  if (std::abs(x - std::round(x)) < 1e-6) {
+    if (x >= 0 && x < 1e15) return absl::StrCat(std::llround(x));
+    return absl::StrFormat("%.0f", x);
+  }
   return absl::StrFormat("%.2f", x);
 }
 
@@ -119,6 +143,7 @@ struct Settings {
   std::string mode;
   int exact_limit = 1;
   int time_limit_ms = 0;
+  int64_t node_limit = 0;
 };
 
 // An indicator of the person's track with a gap to the target.
@@ -326,8 +351,10 @@ absl::Status Tidy(const Problem& p, Plan* plan) {
 // and (for at most kPairEnumerationLimit candidates) greedy from every
 // feasible pair. Khuller, Moss & Naor prove (1 − 1/e) for one budget with
 // seeds of three; seeds of two are what stays affordable here, and the
-// tests measure the ratio against brute force.
-absl::StatusOr<Plan> SolveGreedy(const Problem& p) {
+// tests measure the ratio against brute force. Without `pairs` the pairs
+// are left out: the quick first incumbent of auto mode, whose branch and
+// bound then proves or improves it.
+absl::StatusOr<Plan> SolveGreedy(const Problem& p, bool pairs = true) {
   Plan best = p.Empty();
   RETURN_IF_ERROR(CompleteGreedy(p, &best));
   double best_value = p.Value(best);
@@ -351,7 +378,8 @@ absl::StatusOr<Plan> SolveGreedy(const Problem& p) {
     RETURN_IF_ERROR(CompleteGreedy(p, &plan));
     consider(std::move(plan));
   }
-  if (p.size() <= kPairEnumerationLimit && p.settings().max_modules >= 2) {
+  if (pairs && p.size() <= kPairEnumerationLimit &&
+      p.settings().max_modules >= 2) {
     for (int a = 0; a < p.size(); ++a) {
       if (p.cancelled()) return Cancelled();
       for (int b = a + 1; b < p.size(); ++b) {
@@ -371,51 +399,195 @@ absl::StatusOr<Plan> SolveGreedy(const Problem& p) {
 }
 
 // Σ of `items` (gain, size) taken best ratio first, the last one in part,
-// into `capacity`: an upper bound on any selection that fits.
-double FractionalKnapsack(std::vector<std::pair<double, double>> items,
-                          double capacity) {
+// into `capacity`, each gain less `price` (items then worth nothing left
+// out): an upper bound on Σ (gain − price) over any selection that fits.
+struct Item {
+  double gain;
+  double size;
+};
+double FractionalKnapsack(const std::vector<Item>& items, double price,
+                          double capacity, std::vector<Item>* scratch) {
   double total = 0;
-  std::vector<std::pair<double, double>> sized;
-  for (const auto& [gain, size] : items) {
-    if (size <= 0) {
+  std::vector<Item>& sized = *scratch;
+  sized.clear();
+  for (const Item& item : items) {
+    const double gain = item.gain - price;
+    if (gain <= 0) continue;
+    if (item.size <= 0) {
       total += gain;
     } else {
-      sized.emplace_back(gain, size);
+      sized.push_back({gain, item.size});
     }
   }
-  std::sort(sized.begin(), sized.end(), [](const auto& x, const auto& y) {
-    return x.first * y.second > y.first * x.second;
+  std::sort(sized.begin(), sized.end(), [](const Item& x, const Item& y) {
+    return x.gain * y.size > y.gain * x.size;
   });
-  for (const auto& [gain, size] : sized) {
+  for (const Item& item : sized) {
     if (capacity <= 0) break;
-    if (size <= capacity) {
-      total += gain;
-      capacity -= size;
+    if (item.size <= capacity) {
+      total += item.gain;
+      capacity -= item.size;
     } else {
-      total += gain * capacity / size;
+      total += item.gain * capacity / item.size;
       capacity = 0;
     }
   }
   return total;
 }
 
+// Most Σ gain over at most `slots` items whose sizes fit `capacity`, by
+// dynamic programming over the capacity in units of capacity / kKnapsackCells
+// (or 1 when the capacity is smaller), each size rounded down to whole
+// units: every selection that fits also fits after rounding down, so this
+// is an upper bound, and the exact integer optimum for whole sizes within
+// kKnapsackCells. Infinity when the table would exceed kKnapsackWork cells.
+constexpr int kKnapsackCells = 128;
+constexpr int64_t kKnapsackWork = 100000;
+double IntegerKnapsack(const std::vector<Item>& items, int slots,
+                       double capacity) {
+  const int n = static_cast<int>(items.size());
+  slots = std::min(slots, n);
+  if (slots <= 0 || capacity < 0) return 0;
+  const double unit = std::max(1.0, capacity / kKnapsackCells);
+  // Rounding the capacity up by a little and the sizes down only relaxes:
+  // Σ ⌊s_i⌋ ≤ ⌊Σ s_i⌋ ≤ ⌊capacity + kEps⌋.
+  const int cells = static_cast<int>(std::floor(capacity / unit + 1e-6));
+  // With the count not binding, one row of the table.
+  const int rows = slots == n ? 1 : slots;
+  if (static_cast<int64_t>(n) * rows * (cells + 1) > kKnapsackWork) {
+    return std::numeric_limits<double>::infinity();
+  }
+  // best[k][w]: most gain of at most k + 1 items (any number with one
+  // row) in w units.
+  std::vector<double> best(static_cast<size_t>(rows) * (cells + 1), 0);
+  auto at = [&](int k, int w) -> double& { return best[k * (cells + 1) + w]; };
+  for (const Item& item : items) {
+    const int size = static_cast<int>(std::floor(item.size / unit));
+    if (size > cells) continue;
+    for (int k = rows - 1; k >= 0; --k) {
+      for (int w = cells; w >= size; --w) {
+        const double below =
+            rows == 1 ? at(0, w - size) : (k > 0 ? at(k - 1, w - size) : 0);
+        at(k, w) = std::max(at(k, w), below + item.gain);
+      }
+    }
+  }
+  return at(rows - 1, cells);
+}
+
+// IntegerKnapsack's tables for every suffix of a list of items: what
+// items[i..] can add in at most `count` items and `units` units, for
+// every i at once (one pass from the end). A branch-and-bound node uses
+// them to bound each child's subtree — the child's own gain plus the
+// best of the later items in the units and count left after it — before
+// visiting it.
+class SuffixKnapsack {
+ public:
+  // False when the tables would exceed kKnapsackWork cells.
+  bool Build(const std::vector<Item>& items, int slots, double capacity) {
+    const int n = static_cast<int>(items.size());
+    unit_ = std::max(1.0, std::max(0.0, capacity) / kKnapsackCells);
+    cells_ =
+        static_cast<int>(std::floor(std::max(0.0, capacity) / unit_ + 1e-6));
+    // No more items fit than the smallest ones (in units, as the tables
+    // count them) whose sum stays within the cells; a count at or above
+    // that does not bind, and one row of any number of items does.
+    sizes_.clear();
+    for (const Item& item : items) sizes_.push_back(Units(item.size));
+    std::sort(sizes_.begin(), sizes_.end());
+    int fit = 0;
+    for (int64_t sum = 0; fit < n && sum + sizes_[fit] <= cells_; ++fit) {
+      sum += sizes_[fit];
+    }
+    any_count_ = slots >= fit;
+    rows_ = any_count_ ? 1 : std::max(0, slots);
+    if (static_cast<int64_t>(n) * rows_ * (cells_ + 1) > kKnapsackWork) {
+      return false;
+    }
+    exact_ = unit_ == 1;
+    const size_t layer = static_cast<size_t>(rows_) * (cells_ + 1);
+    // Every layer but the last (nothing left: 0) is written in full.
+    table_.resize((n + 1) * layer);
+    std::fill(table_.begin() + n * layer, table_.end(), 0);
+    for (int i = n - 1; i >= 0; --i) {
+      const double* next = &table_[(i + 1) * layer];
+      double* here = &table_[i * layer];
+      std::copy(next, next + layer, here);
+      const int size = Units(items[i].size);
+      exact_ = exact_ && size == items[i].size;
+      for (int k = 0; k < rows_; ++k) {
+        for (int w = size; w <= cells_; ++w) {
+          const double below = any_count_ ? next[w - size]
+                               : k > 0 ? next[(k - 1) * (cells_ + 1) + w - size]
+                                       : 0;
+          here[k * (cells_ + 1) + w] =
+              std::max(here[k * (cells_ + 1) + w], below + items[i].gain);
+        }
+      }
+    }
+    return true;
+  }
+
+  // Whether the tables are the integer optimum itself (whole sizes in
+  // units of 1), which no fractional relaxation of the same budget and
+  // count can improve on.
+  bool exact() const { return exact_; }
+
+  // Most gain of items[i..] in at most `count` items and `units` units
+  // (any number of them when the count did not bind the whole list).
+  double Best(int i, int count, int units) const {
+    if (count <= 0 || rows_ == 0 || units < 0) return 0;
+    const int k = any_count_ ? 0 : std::min(count, rows_) - 1;
+    return table_[(static_cast<size_t>(i) * rows_ + k) * (cells_ + 1) +
+                  std::min(units, cells_)];
+  }
+  // A size in whole units, rounded down (which only relaxes).
+  int Units(double size) const {
+    return static_cast<int>(std::floor(std::max(0.0, size) / unit_));
+  }
+  int cells() const { return cells_; }
+
+ private:
+  int rows_ = 0;
+  int cells_ = 0;
+  double unit_ = 1;
+  bool exact_ = false;
+  bool any_count_ = false;
+  std::vector<int> sizes_;     // scratch of Build
+  std::vector<double> table_;  // [i][k][w]: items[i..], ≤ k + 1 items, w
+};
+
 // An upper bound on f(S ∪ T) − f(S) over every T drawn from `deltas`
 // (δ_c(S), hours, cost) that fits the remaining budgets and module count:
-// by submodularity f(S ∪ T) ≤ f(S) + Σ_{c∈T} δ_c(S), and each relaxation
-// bounds that sum: the largest δ's, as many as the count allows and as
-// fit in each budget when the cheapest are taken; or a fractional
-// knapsack under each budget.
+// by submodularity f(S ∪ T) ≤ f(S) + Σ_{c∈T} δ_c(S), and the linear
+// relaxation of "most Σ δ_c within the count and one budget" bounds that
+// sum. The count is priced out (Lagrangian): at a price λ per module,
+// λ·slots + the fractional knapsack of the δ_c − λ under the budget is an
+// upper bound for every λ ≥ 0; λ = 0 is the plain fractional knapsack and
+// λ = the (slots+1)-th largest δ gives the sum of the `slots` largest, and
+// the prices between (the next largest δ's) are tried too. No more modules
+// fit than the cheapest ones whose sum stays in each budget, which can
+// lower `slots`. The integer knapsacks (IntegerKnapsack) bound it too.
+// Returns as soon as the bound is at most `enough` (the caller's cut).
+// Without `hours_knapsack` the integer knapsack over hours is left out;
+// with `hours_done` (the caller's was exact) every relaxation of hours.
 struct Delta {
   double gain;
   double hours;
   double cost;
 };
-double BoundOnExtension(std::vector<Delta> deltas, int slots, double hours_left,
-                        std::optional<double> cost_left) {
+double BoundOnExtension(
+    const std::vector<Delta>& deltas, int slots, double hours_left,
+    std::optional<double> cost_left,
+    double enough = -std::numeric_limits<double>::infinity(),
+    bool hours_knapsack = true, bool hours_done = false) {
   if (slots <= 0 || deltas.empty()) return 0;
-  // No more modules fit than the cheapest ones whose sum stays in budget.
+  if (hours_done && !cost_left.has_value()) {
+    return std::numeric_limits<double>::infinity();
+  }
   auto fitting = [&](auto size, double left) {
     std::vector<double> sizes;
+    sizes.reserve(deltas.size());
     for (const Delta& d : deltas) sizes.push_back(size(d));
     std::sort(sizes.begin(), sizes.end());
     int count = 0;
@@ -432,47 +604,103 @@ double BoundOnExtension(std::vector<Delta> deltas, int slots, double hours_left,
     slots = std::min(
         slots, fitting([](const Delta& d) { return d.cost; }, *cost_left));
   }
-  std::sort(deltas.begin(), deltas.end(),
-            [](const Delta& a, const Delta& b) { return a.gain > b.gain; });
-  double top = 0;
-  for (int i = 0; i < slots && i < static_cast<int>(deltas.size()); ++i) {
-    top += deltas[i].gain;
-  }
-  std::vector<std::pair<double, double>> by_hours;
-  std::vector<std::pair<double, double>> by_cost;
+  if (slots <= 0) return 0;
+  std::vector<Item> by_hours, by_cost, scratch;
+  by_hours.reserve(deltas.size());
   for (const Delta& d : deltas) {
-    by_hours.emplace_back(d.gain, d.hours);
-    by_cost.emplace_back(d.gain, d.cost);
+    by_hours.push_back({d.gain, d.hours});
+    if (cost_left.has_value()) by_cost.push_back({d.gain, d.cost});
   }
-  double bound = std::min(top, FractionalKnapsack(by_hours, hours_left));
+  // The integer knapsacks first: the tightest for whole hours (the
+  // caller may have done the one over hours).
+  double bound = hours_knapsack ? IntegerKnapsack(by_hours, slots, hours_left)
+                                : std::numeric_limits<double>::infinity();
+  if (bound <= enough) return bound;
   if (cost_left.has_value()) {
-    bound = std::min(bound, FractionalKnapsack(by_cost, *cost_left));
+    bound = std::min(bound, IntegerKnapsack(by_cost, slots, *cost_left));
+    if (bound <= enough) return bound;
+  }
+  // Prices: 0 and the δ's from the (slots − 1)-th to the (2·slots + 1)-th
+  // largest (the optimal price of the count alone is the (slots+1)-th; a
+  // binding budget moves it down the list).
+  std::vector<double> gains;
+  gains.reserve(deltas.size());
+  for (const Delta& d : deltas) gains.push_back(d.gain);
+  std::sort(gains.begin(), gains.end(), std::greater<double>());
+  std::vector<double> prices = {0};
+  const int n = static_cast<int>(gains.size());
+  for (int k = std::max(0, slots - 2); k < std::min(n, 2 * slots + 1); ++k) {
+    prices.push_back(gains[k]);
+  }
+  for (double price : prices) {
+    double at = hours_done
+                    ? std::numeric_limits<double>::infinity()
+                    : FractionalKnapsack(by_hours, price, hours_left, &scratch);
+    if (cost_left.has_value()) {
+      at = std::min(at,
+                    FractionalKnapsack(by_cost, price, *cost_left, &scratch));
+    }
+    bound = std::min(bound, price * slots + at);
+    if (bound <= enough) return bound;
   }
   return bound;
 }
 
-// Branch and bound over subsets, visited in preorder of the subset tree
-// (children add a later candidate), which is the lexicographic order of
-// the sorted name lists. A set becomes the incumbent only when strictly
-// better and irredundant (every module adds gain), so the result is the
-// lexicographically smallest optimal plan without idle modules.
+// Branch and bound over subsets: a node is a plan, its children add one
+// more candidate each, and the child that adds the k-th candidate of the
+// node's list searches only among the candidates after it in that list,
+// so every subset is visited once. Candidates that no longer fit or add
+// no gain leave the list for good (budgets only shrink, and so do gains).
+// A subtree is cut when the plan's value plus a bound on what the rest can
+// add — the smaller of BoundOnExtension over the current marginal gains
+// and the gap the rest could close with no budget at all — cannot beat
+// the incumbent. A set becomes the incumbent only when strictly better and
+// irredundant (every module adds gain).
+//
+// Two orders:
+//  - by name: the lists keep candidate (name) order, so the search visits
+//    subsets in preorder of the subset tree, the lexicographic order of the
+//    sorted name lists, and its result is the lexicographically smallest
+//    optimal plan without idle modules (mode=exact, and auto with at most
+//    exact_limit candidates);
+//  - by ratio: each node orders its list by marginal gain per unit cost,
+//    best first, and the search starts from an incumbent plan (the greedy
+//    one), which it keeps unless it finds a strictly better one. Good plans
+//    come first and most of the tree is cut early (auto beyond
+//    exact_limit).
 class BranchAndBound {
  public:
-  // `node_limit` 0: none.
-  BranchAndBound(const Problem& p, double lower_bound, int64_t node_limit)
-      : p_(p), lower_bound_(lower_bound), node_limit_(node_limit) {}
+  // `node_limit` 0: none. `incumbent`: a plan to beat (by ratio order), or
+  // nullptr.
+  BranchAndBound(const Problem& p, double lower_bound, int64_t node_limit,
+                 bool by_ratio = false, const Plan* incumbent = nullptr)
+      : p_(p),
+        lower_bound_(lower_bound),
+        node_limit_(node_limit),
+        by_ratio_(by_ratio) {
+    if (incumbent != nullptr) {
+      found_ = true;
+      best_ = p.Value(*incumbent);
+      best_set_ = incumbent->chosen;
+      lower_bound_ = std::max(lower_bound_, best_);
+    }
+  }
 
   // The optimal set; with `complete` false the best irredundant set seen
   // before the node limit stopped the search.
   struct Result {
     std::vector<int> set;
     bool complete = true;
+    int64_t nodes = 0;
   };
   absl::StatusOr<Result> Run() {
     Plan plan = p_.Empty();
-    Visit(0, &plan, 0);
+    std::vector<int> all(p_.size());
+    for (int c = 0; c < p_.size(); ++c) all[c] = c;
+    reach_.assign(p_.gaps().size(), 0);
+    Visit(all, &plan, 0);
     if (cancelled_) return Cancelled();
-    return Result{best_set_, !stopped_};
+    return Result{best_set_, !stopped_, nodes_};
   }
 
  private:
@@ -485,13 +713,36 @@ class BranchAndBound {
     return true;
   }
 
-  void Visit(int next, Plan* plan, double value) {
+  // What the candidates `cands` could still add with no budget: per gap
+  // indicator, the highest of their caps above the plan's level.
+  double Coverable(const Plan& plan, const std::vector<int>& cands) {
+    for (int c : cands) {
+      for (const auto& [g, cap] : p_.cands()[c].caps) {
+        reach_[g] = std::max(reach_[g], cap);
+      }
+    }
+    double total = 0;
+    for (int c : cands) {
+      for (const auto& [g, cap] : p_.cands()[c].caps) {
+        if (reach_[g] > plan.reached[g]) {
+          total += p_.gaps()[g].weight * (reach_[g] - plan.reached[g]);
+        }
+        reach_[g] = 0;
+      }
+    }
+    return total;
+  }
+
+  void Visit(const std::vector<int>& list, Plan* plan, double value) {
     if (cancelled_ || stopped_) return;
     if (++nodes_ % kCancelCheckEvery == 0 && p_.cancelled()) {
       cancelled_ = true;
       return;
     }
-    if (node_limit_ > 0 && nodes_ > node_limit_) {
+    // A node over many candidates costs more (marginal gains, bounds):
+    // it counts as one per kCandidatesPerNode, at least one.
+    work_ += 1 + static_cast<int64_t>(list.size()) / kCandidatesPerNode;
+    if (node_limit_ > 0 && work_ > node_limit_) {
       stopped_ = true;
       return;
     }
@@ -502,35 +753,87 @@ class BranchAndBound {
     }
     lower_bound_ = std::max(lower_bound_, value);
     if (!p_.FitsCount(*plan)) return;
+    struct Child {
+      int c;
+      double gain;
+      double ratio;
+    };
+    std::vector<Child> children;
     std::vector<Delta> deltas;
-    std::vector<std::pair<int, double>> children;
-    for (int c = next; c < p_.size(); ++c) {
+    for (int c : list) {
       if (!p_.FitsHours(*plan, c) || !p_.FitsCost(*plan, c)) continue;
       double gain = p_.Gain(*plan, c);
       // A child without gain only adds an idle module to its subtree.
       if (gain <= kEps) continue;
       deltas.push_back({gain, p_.cands()[c].hours, p_.cands()[c].cost});
-      children.emplace_back(c, gain);
+      children.push_back({c, gain, Ratio(gain, p_.cands()[c].unit_cost)});
     }
     if (children.empty()) return;
+    std::vector<int> rest;
+    rest.reserve(children.size());
+    for (const Child& child : children) rest.push_back(child.c);
     const Settings& s = p_.settings();
     std::optional<double> cost_left;
     if (s.budget_cost.has_value()) cost_left = *s.budget_cost - plan->cost;
-    double bound =
-        value +
-        BoundOnExtension(std::move(deltas),
-                         s.max_modules - static_cast<int>(plan->chosen.size()),
-                         s.budget_hours - plan->hours, cost_left);
+    const int slots = s.max_modules - static_cast<int>(plan->chosen.size());
+    const double hours_left = s.budget_hours - plan->hours;
+    double bound = value + Coverable(*plan, rest);
     // Nothing below can reach the known optimum's lower bound, or beat
     // the incumbent (a tie found later is lexicographically larger).
-    if (bound < lower_bound_ - kEps || bound <= best_ + kEps) return;
+    auto hopeless = [&](double at) {
+      return at < lower_bound_ - kEps || at <= best_ + kEps;
+    };
+    if (hopeless(bound)) return;
+    if (by_ratio_) {
+      std::stable_sort(
+          children.begin(), children.end(),
+          [](const Child& a, const Child& b) { return a.ratio > b.ratio; });
+      for (size_t k = 0; k < children.size(); ++k) rest[k] = children[k].c;
+    }
+    // The integer knapsack over hours of every suffix of the children.
+    const size_t depth = plan->chosen.size();
+    while (tables_.size() <= depth) tables_.emplace_back();
+    SuffixKnapsack& table = tables_[depth];
+    std::vector<Item> items;
+    items.reserve(children.size());
+    for (const Child& child : children) {
+      items.push_back({child.gain, p_.cands()[child.c].hours});
+    }
+    const bool tabled = table.Build(items, slots, hours_left);
+    if (tabled) {
+      bound = std::min(bound, value + table.Best(0, slots, table.cells()));
+      if (hopeless(bound)) return;
+    }
+    const double enough =
+        std::max(lower_bound_ - 2 * kEps, best_ + kEps / 2) - value;
+    bound = std::min(
+        bound,
+        value + BoundOnExtension(deltas, slots, hours_left, cost_left, enough,
+                                 /*hours_knapsack=*/!tabled,
+                                 /*hours_done=*/tabled && table.exact()));
+    if (hopeless(bound)) return;
     std::vector<std::pair<int, double>> undo;
     const double hours = plan->hours;
     const double cost = plan->cost;
-    for (const auto& [c, gain] : children) {
+    std::vector<int> later;
+    for (size_t k = 0; k < children.size(); ++k) {
+      const auto& [c, gain, ratio] = children[k];
+      if (tabled) {
+        // Nothing from here on, or nothing with this child.
+        if (hopeless(value +
+                     table.Best(static_cast<int>(k), slots, table.cells()))) {
+          break;
+        }
+        const int room = table.cells() - table.Units(p_.cands()[c].hours);
+        if (hopeless(value + gain +
+                     table.Best(static_cast<int>(k) + 1, slots - 1, room))) {
+          continue;
+        }
+      }
       undo.clear();
       p_.Add(plan, c, &undo);
-      Visit(c + 1, plan, value + gain);
+      later.assign(rest.begin() + k + 1, rest.end());
+      Visit(later, plan, value + gain);
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
         plan->reached[it->first] = it->second;
       }
@@ -548,9 +851,13 @@ class BranchAndBound {
   double best_ = 0;
   std::vector<int> best_set_;
   const int64_t node_limit_;
+  const bool by_ratio_;
   bool cancelled_ = false;
   bool stopped_ = false;
   int64_t nodes_ = 0;
+  int64_t work_ = 0;           // nodes, weighed by their candidates
+  std::vector<double> reach_;  // scratch of Coverable, all 0 between calls
+  std::deque<SuffixKnapsack> tables_;  // per depth (stable addresses)
 };
 
 // Orders a set greedily by marginal gain (ties by name).
@@ -574,12 +881,14 @@ Plan OrderByGain(const Problem& p, std::vector<int> set) {
 }
 
 // The optimum ordered by gain; nullopt when the node limit stopped the
-// search first.
-absl::StatusOr<std::optional<Plan>> SolveExact(const Problem& p,
-                                               double lower_bound,
-                                               int64_t node_limit) {
-  BranchAndBound search(p, lower_bound, node_limit);
+// search first. See BranchAndBound for `by_ratio` and `incumbent`;
+// `*nodes` counts the nodes visited.
+absl::StatusOr<std::optional<Plan>> SolveExact(
+    const Problem& p, double lower_bound, int64_t node_limit, bool by_ratio,
+    const Plan* incumbent, int64_t* nodes) {
+  BranchAndBound search(p, lower_bound, node_limit, by_ratio, incumbent);
   ASSIGN_OR_RETURN(BranchAndBound::Result result, search.Run());
+  *nodes += result.nodes;
   if (!result.complete) return std::nullopt;
   return OrderByGain(p, std::move(result.set));
 }
@@ -717,6 +1026,7 @@ Settings ReadSettings(const Params& params) {
   s.mode = params.String(kMode);
   s.exact_limit = static_cast<int>(params.Integer(kExactLimit));
   s.time_limit_ms = static_cast<int>(params.Integer(kTimeLimitMs));
+  s.node_limit = params.Integer(kNodeLimit);
   return s;
 }
 
@@ -888,7 +1198,8 @@ class TrainingMatcher final : public Matcher {
         "person to their target level, within budgets of hours, money and "
         "module count. Greedy with partial enumeration and an upper bound on "
         "the optimum, improved to the proven optimum by branch and bound "
-        "(few candidates) or an integer program (many).");
+        "or, when that does not end within its limits, an integer "
+        "program.");
     info_.set_subject("a person");
     auto* p = info_.mutable_parameters();
     *p->Add() = NumberParam(kBudgetHours, "40",
@@ -915,21 +1226,30 @@ class TrainingMatcher final : public Matcher {
     *p->Add() = StringParam(
         kMode, "auto",
         "auto: the greedy plan unless its bound proves it optimal, improved "
-        "by branch and bound (at most exact_limit eligible modules) or the "
+        "by branch and bound (in name order up to exact_limit eligible "
+        "modules, else in ratio order within node_limit nodes) or the "
         "integer program (within time_limit_ms); greedy: the greedy plan "
         "and its bound only; exact: the proven optimum, however long it "
         "takes (bounded by the call's deadline).",
         {"auto", "greedy", "exact"});
     *p->Add() = IntegerParam(
         kExactLimit, "20",
-        "Most eligible modules for branch and bound; beyond it the integer "
-        "program.",
+        "Most eligible modules for branch and bound in name order (the "
+        "first optimum by name); beyond it auto mode searches in ratio order "
+        "(node_limit), then the integer program.",
         1, 25);
     *p->Add() = IntegerParam(
         kTimeLimitMs, "200",
         "Most milliseconds the integer program searches in auto mode; 0: "
         "none (greedy and branch and bound only).",
         0, 60000);
+    *p->Add() = IntegerParam(
+        kNodeLimit, "500",
+        "Most branch-and-bound nodes auto mode visits beyond exact_limit "
+        "eligible modules before it turns to the integer program (a node "
+        "over n candidates counts as 1 + n/100); 0: the integer program at "
+        "once.",
+        0, 10000000);
   }
 
   const v1::MatcherInfo& Info() const override { return info_; }
@@ -1019,23 +1339,32 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
   }
 
   Problem problem(std::move(gaps), std::move(cands), settings, input.cancelled);
-  ASSIGN_OR_RETURN(Plan plan, SolveGreedy(problem));
+  // Auto mode starts from the quick greedy plan (no pair seeds): branch
+  // and bound proves or beats it, and the pairs run only when that fails.
+  const bool quick = settings.mode == "auto";
+  ASSIGN_OR_RETURN(Plan plan, SolveGreedy(problem, /*pairs=*/!quick));
   std::vector<int> everything(n);
   for (int c = 0; c < n; ++c) everything[c] = c;
   const Plan all = problem.Build(everything);
   const double coverable = problem.Value(all);
   double upper_bound =
       GreedyUpperBound(problem, plan, problem.Value(plan), coverable);
-  // Branch and bound over few candidates (its optimum is the first in name
-  // order among plans of equal gain); otherwise the greedy plan, proven
-  // optimal when it meets its own bound, else improved by the integer
-  // program within the time limit.
+  // Branch and bound in name order over few candidates (its optimum is
+  // the first in name order among plans of equal gain); beyond that the
+  // greedy plan, proven optimal when it meets its own bound, else (auto)
+  // branch and bound in ratio order from the greedy plan within
+  // node_limit nodes, else improved by the integer program within the
+  // time limit.
   bool exact = false;
   bool unproven = false;  // a search ran and could not prove the optimum
+  bool program_ran = false;
+  int64_t nodes = 0;
   if (settings.mode != "greedy" && n <= settings.exact_limit) {
-    ASSIGN_OR_RETURN(std::optional<Plan> optimum,
-                     SolveExact(problem, problem.Value(plan),
-                                settings.mode == "auto" ? kAutoNodeLimit : 0));
+    ASSIGN_OR_RETURN(
+        std::optional<Plan> optimum,
+        SolveExact(problem, problem.Value(plan),
+                   settings.mode == "auto" ? kAutoNodeLimit : 0,
+                   /*by_ratio=*/false, /*incumbent=*/nullptr, &nodes));
     if (optimum.has_value()) {
       plan = std::move(*optimum);
       exact = true;
@@ -1044,6 +1373,34 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
     }
   } else {
     exact = upper_bound <= problem.Value(plan) + kEps;
+    if (!exact && quick && settings.node_limit > 0) {
+      ASSIGN_OR_RETURN(std::optional<Plan> optimum,
+                       SolveExact(problem, problem.Value(plan),
+                                  settings.node_limit, /*by_ratio=*/true,
+                                  /*incumbent=*/&plan, &nodes));
+      if (optimum.has_value()) {
+        // The greedy plan, in its own order, unless strictly beaten.
+        if (problem.Value(*optimum) > problem.Value(plan) + kEps) {
+          plan = std::move(*optimum);
+        }
+        exact = true;
+      } else {
+        unproven = true;
+      }
+    }
+  }
+  if (!exact && quick) {
+    // As mode=exact and before auto's branch and bound: the full greedy
+    // plan, proven when it meets its bound, for the integer program to
+    // beat.
+    ASSIGN_OR_RETURN(plan, SolveGreedy(problem));
+    upper_bound = std::min(
+        upper_bound,
+        GreedyUpperBound(problem, plan, problem.Value(plan), coverable));
+    if (n > settings.exact_limit) {
+      exact = upper_bound <= problem.Value(plan) + kEps;
+      unproven = unproven && !exact;
+    }
   }
   const absl::Duration limit = settings.mode == "exact"
                                    ? absl::InfiniteDuration()
@@ -1051,6 +1408,7 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
   if (!exact && settings.mode != "greedy" && limit > absl::ZeroDuration()) {
     ASSIGN_OR_RETURN(ProgramResult program,
                      SolveProgram(problem, limit, input.cancelled));
+    program_ran = true;
     if (program.plan.has_value()) {
       if (problem.Value(*program.plan) > problem.Value(plan) + kEps) {
         plan = std::move(*program.plan);
@@ -1160,6 +1518,8 @@ absl::StatusOr<v1::MatchResponse> TrainingMatcher::Match(
   m["cost_used"] = plan.cost;
   m["modules"] = static_cast<double>(plan.chosen.size());
   m["exact"] = exact ? 1 : 0;
+  m["program"] = program_ran ? 1 : 0;
+  m["search_nodes"] = static_cast<double>(nodes);
   m["candidates"] = n;
   m["unknown_indicators"] = unknown;
 

@@ -208,7 +208,7 @@ TEST_F(MiniTest, InfoDeclaresParameters) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "budget_hours", "budget_cost", "max_modules", "formats",
                        "languages", "include_unknown", "focus", "focus_weight",
-                       "mode", "exact_limit", "time_limit_ms"}));
+                       "mode", "exact_limit", "time_limit_ms", "node_limit"}));
 }
 
 // All three fit in 40 h (34 h). f(all) = 4.5 = the whole gap, but beta is
@@ -573,11 +573,12 @@ TEST(TrainingLargeTest, CancelledIsCancelled) {
                absl::StatusCode::kCancelled, "cancelled");
 }
 
-// Beyond exact_limit candidates, auto and exact mode solve the integer
-// program: never worse than the greedy plan, within the greedy plan's bound.
-// (A time limit far above the solve time, so that the outcome does not
-// depend on the machine's load.)
-TEST(TrainingLargeTest, ManyCandidatesGoToTheIntegerProgram) {
+// Beyond exact_limit candidates, auto mode proves the optimum by branch
+// and bound in ratio order (the integer program when that does not end)
+// and exact mode by the integer program: never worse than the greedy
+// plan, within the greedy plan's bound. (A time limit far above the solve
+// time, so that the outcome does not depend on the machine's load.)
+TEST(TrainingLargeTest, ManyCandidatesAreProvenOptimal) {
   ASSERT_OK_AND_ASSIGN(
       v1::MatchResponse greedy,
       (RunMatcher(LargeOrg(), SfdFrameworks(),
@@ -594,6 +595,9 @@ TEST(TrainingLargeTest, ManyCandidatesGoToTheIntegerProgram) {
     const auto& m = r.metrics();
     EXPECT_GT(m.at("candidates"), 20);
     EXPECT_EQ(m.at("exact"), 1);
+    if (std::string(mode) == "exact") {
+      EXPECT_EQ(m.at("program"), 1);
+    }
     EXPECT_EQ(m.at("upper_bound"), m.at("total_gain"));
     EXPECT_GE(m.at("total_gain"), greedy.metrics().at("total_gain") - 1e-9);
     EXPECT_LE(m.at("total_gain"), greedy.metrics().at("upper_bound") + 1e-9);
@@ -837,14 +841,17 @@ OrgSnapshot OverlappingOrg(const framework::FrameworkIndex& fw, int modules,
   return org;
 }
 
-// Every module takes h = 2..5 whole hours and raises h indicators of its
-// own from 0 to the person's target T: the same gain T per hour for all.
-// With a budget of 37.5 h every relaxation of the branch and bound stays half
-// an hour's gain above the optimum, so the search would visit most of the
-// 2^25 subsets. Auto mode stops at its node limit; without the integer
-// program (time_limit_ms = 0) it keeps the greedy plan, saying so; with it,
-// the optimum is proven: 37 whole hours fit (hours 2-5 over 25 modules),
-// each worth the target level on an indicator of its own.
+// Every module takes 1.25·h hours (h = 2..5) and raises h indicators of
+// its own from 0 to the person's target T: the same gain T per 1.25 hours
+// for all. With a budget of 46.875 h (37.5 × 1.25) every relaxation of the
+// branch and bound stays half a unit's gain above the optimum (the
+// integer knapsack over hours rounded down to whole hours even more), so
+// the search would visit most of the 2^25 subsets. Auto mode stops at its
+// node limit, in name order (exact_limit 25) as in ratio order
+// (node_limit); without the integer program (time_limit_ms = 0) it keeps
+// the greedy plan, saying so; with it, the optimum is proven: 37 units fit
+// (h = 2-5 over 25 modules), each worth the target level on an indicator
+// of its own.
 TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
   const framework::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
   OrgSnapshot org = OverlappingOrg(sfd, 25, 1);
@@ -857,37 +864,108 @@ TEST(TrainingLargeTest, AutoStopsALongExactSearch) {
   for (v1::TrainingModule& m : org.modules) {
     m.clear_develops();
     m.clear_prerequisites();
-    const int hours = 2 + static_cast<int>(rng() % 4);
-    for (int t = 0; t < hours; ++t) {
+    const int units = 2 + static_cast<int>(rng() % 4);
+    for (int t = 0; t < units; ++t) {
       *m.add_develops() = Ind(refs[next++]->indicator->id(), 4);
     }
-    m.set_hours(hours);
+    m.set_hours(1.25 * units);
+  }
+  const std::string subject = "organizations/oracle/people/p000001";
+  const std::map<std::string, std::string> budget = {{"budget_hours", "46.875"},
+                                                     {"max_modules", "25"}};
+  auto with = [&](std::map<std::string, std::string> params) {
+    params.insert(budget.begin(), budget.end());
+    return params;
+  };
+  for (const auto& params :
+       {with({{"exact_limit", "25"}, {"time_limit_ms", "0"}}),
+        with({{"time_limit_ms", "0"}})}) {
+    SCOPED_TRACE(params.count("exact_limit") ? "name order" : "ratio order");
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
+                         RunMatcher(org, SfdFrameworks(), subject, params));
+    EXPECT_EQ(r.candidate_count(), 25);
+    EXPECT_EQ(r.metrics().at("exact"), 0);
+    EXPECT_EQ(r.metrics().at("program"), 0);
+    EXPECT_THAT(r.summary(),
+                HasSubstr("optimum not proven within the search limits"));
+    EXPECT_LE(r.metrics().at("hours_used"), 46.875);
+    EXPECT_LE(r.metrics().at("total_gain"), r.metrics().at("upper_bound"));
+    // At most 37 units fit, each worth T.
+    EXPECT_LE(r.metrics().at("total_gain"), 37.0 * person->target_level + 1e-9);
   }
   ASSERT_OK_AND_ASSIGN(
-      v1::MatchResponse r,
-      (RunMatcher(org, SfdFrameworks(), "organizations/oracle/people/p000001",
-                  {{"exact_limit", "25"},
-                   {"budget_hours", "37.5"},
-                   {"max_modules", "25"},
-                   {"time_limit_ms", "0"}})));
-  EXPECT_EQ(r.candidate_count(), 25);
-  EXPECT_EQ(r.metrics().at("exact"), 0);
-  EXPECT_THAT(r.summary(),
-              HasSubstr("optimum not proven within the search limits"));
-  ASSERT_OK_AND_ASSIGN(
       v1::MatchResponse proven,
-      (RunMatcher(org, SfdFrameworks(), "organizations/oracle/people/p000001",
-                  {{"exact_limit", "25"},
-                   {"budget_hours", "37.5"},
-                   {"max_modules", "25"}})));
+      RunMatcher(org, SfdFrameworks(), subject,
+                 with({{"exact_limit", "25"}, {"time_limit_ms", "60000"}})));
   EXPECT_EQ(proven.metrics().at("exact"), 1);
+  EXPECT_EQ(proven.metrics().at("program"), 1);
   EXPECT_NEAR(proven.metrics().at("total_gain"), 37.0 * person->target_level,
               1e-9);
-  EXPECT_LE(proven.metrics().at("hours_used"), 37.5);
-  EXPECT_LE(r.metrics().at("hours_used"), 37.5);
-  EXPECT_LE(r.metrics().at("total_gain"), r.metrics().at("upper_bound"));
-  // At most 37 whole hours fit, each worth T.
-  EXPECT_LE(r.metrics().at("total_gain"), 37.0 * person->target_level + 1e-9);
+  EXPECT_LE(proven.metrics().at("hours_used"), 46.875);
+}
+
+// The branch and bound in ratio order (auto mode beyond exact_limit)
+// against every subset, on instances of at most 12 modules whose targets
+// overlap on ten indicators (random caps), with hours in quarters, and
+// random budgets of hours, money and module count: at most 2^12 subsets,
+// so the search always ends within its node limit, and its plan must be
+// an optimum by the oracle, proven by the search alone.
+TEST(TrainingOracleTest, RatioOrderSearchMatchesBruteForce) {
+  const framework::FrameworkIndex& sfd = *SfdFrameworks().Find("sfd-2021");
+  int instances = 0, improved = 0;
+  int64_t nodes = 0;
+  for (uint64_t seed = 1001; seed <= 1300; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    const int modules = std::uniform_int_distribution<int>(2, 12)(rng);
+    OrgSnapshot org = OverlappingOrg(sfd, modules, seed);
+    for (v1::TrainingModule& m : org.modules) {
+      m.clear_prerequisites();
+      if (std::bernoulli_distribution(0.5)(rng)) {
+        m.set_hours(std::uniform_int_distribution<int>(2, 120)(rng) / 4.0);
+      }
+    }
+    const PersonView& person = *org.FindPerson("p000001");
+    Config config;
+    config.budget_hours = std::uniform_int_distribution<int>(8, 240)(rng) / 4.0;
+    config.include_unknown = std::bernoulli_distribution(0.3)(rng);
+    if (std::bernoulli_distribution(0.5)(rng)) {
+      config.budget_cost = std::uniform_int_distribution<int>(1, 40)(rng) * 75;
+    }
+    config.max_modules = std::bernoulli_distribution(0.3)(rng)
+                             ? 100
+                             : std::uniform_int_distribution<int>(1, 6)(rng);
+    Oracle oracle(org, person, config);
+    std::map<std::string, std::string> params = config.Params();
+    params["mode"] = "auto";
+    params["exact_limit"] = "1";
+    params["node_limit"] = "5000";
+    params["time_limit_ms"] = "0";
+    ASSERT_OK_AND_ASSIGN(
+        v1::MatchResponse r,
+        RunMatcher(org, SfdFrameworks(), "organizations/oracle/people/p000001",
+                   params));
+    ++instances;
+    std::vector<int> set;
+    for (const auto& item : r.items()) {
+      const int index = oracle.IndexOf(item.name());
+      ASSERT_GE(index, 0) << item.name() << " is not allowed";
+      set.push_back(index);
+    }
+    EXPECT_TRUE(oracle.Feasible(set));
+    const double gain = r.metrics().at("total_gain");
+    EXPECT_NEAR(oracle.Value(set), gain, 1e-9);
+    EXPECT_NEAR(gain, oracle.opt(), 1e-9);
+    EXPECT_EQ(r.metrics().at("exact"), 1);
+    EXPECT_EQ(r.metrics().at("program"), 0);
+    EXPECT_EQ(r.metrics().at("upper_bound"), gain);
+    EXPECT_EQ(r.candidate_count(), oracle.eligible());
+    nodes += static_cast<int64_t>(r.metrics().at("search_nodes"));
+    if (r.metrics().at("search_nodes") > 0) ++improved;
+  }
+  std::cout << "ratio-order search: " << instances << " instances, " << improved
+            << " searched, " << nodes << " nodes in all\n";
+  EXPECT_GE(improved, 50);
 }
 
 TEST(TrainingOracleTest, MatchesBruteForce) {
@@ -895,6 +973,7 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
   const framework::FrameworkIndex& mini = *MiniFrameworks().Find("mini");
   double min_ratio = 1, min_ratio_hours_only = 1;
   int instances = 0, nontrivial = 0, constrained = 0, exact_nonempty = 0;
+  int programs = 0;
   for (uint64_t seed = 1; seed <= 240; ++seed) {
     std::mt19937_64 rng(seed);
     const int modules = 8 + static_cast<int>(seed % 7);
@@ -949,13 +1028,18 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
       const double opt = oracle.opt();
       if (opt > 0) ++nontrivial;
       if (opt < oracle.unconstrained() - 1e-9) ++constrained;
-      // "program": auto mode with exact_limit 1, so that every instance of
-      // more than one candidate goes to the integer program.
-      for (const std::string mode : {"exact", "greedy", "program"}) {
+      // "search": auto mode with exact_limit 1, so that every instance of
+      // more than one candidate goes to the branch and bound in ratio
+      // order; "program": the same without its nodes, so that every
+      // instance the greedy plan does not prove goes to the integer
+      // program.
+      for (const std::string mode : {"exact", "greedy", "search", "program"}) {
         SCOPED_TRACE(mode);
         std::map<std::string, std::string> params = config->Params();
-        params["mode"] = mode == "program" ? "auto" : mode;
-        if (mode == "program") params["exact_limit"] = "1";
+        params["mode"] = mode == "search" || mode == "program" ? "auto" : mode;
+        if (mode == "search" || mode == "program") params["exact_limit"] = "1";
+        if (mode == "search") params["node_limit"] = "20000";
+        if (mode == "program") params["node_limit"] = "0";
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
                              RunMatcher(org, *registry, subject, params, 100));
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse again,
@@ -980,9 +1064,15 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
         EXPECT_GE(r.metrics().at("upper_bound"), opt - 1e-9);
         EXPECT_EQ(r.candidate_count(), oracle.eligible());
 
-        if (mode == "program") {
+        if (mode == "search" || mode == "program") {
           EXPECT_EQ(r.metrics().at("exact"), 1);
           EXPECT_NEAR(gain, opt, 1e-9);
+          // At most 2^14 subsets: the search ends within its nodes.
+          if (mode == "search") {
+            EXPECT_EQ(r.metrics().at("program"), 0);
+          } else if (r.metrics().at("program") == 1) {
+            ++programs;
+          }
         } else if (mode == "exact") {
           EXPECT_EQ(r.metrics().at("exact"), 1);
           EXPECT_NEAR(gain, opt, 1e-9);
@@ -1004,7 +1094,8 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
   std::cout << "oracle: " << instances << " instances, " << nontrivial
             << " with OPT > 0, " << constrained
             << " where the constraints cut OPT below f(all), " << exact_nonempty
-            << " non-empty exact plans; min greedy/OPT " << min_ratio
+            << " non-empty exact plans, " << programs
+            << " integer programs; min greedy/OPT " << min_ratio
             << " (hours only " << min_ratio_hours_only << ")\n";
   ::testing::Test::RecordProperty("min_greedy_ratio", absl::StrCat(min_ratio));
   EXPECT_GE(nontrivial, 300);
