@@ -505,18 +505,20 @@ void ProfileManager::AddAssessments(
                            });
     *(it != levels->begin() + kept ? &*it : levels->Add()) = std::move(level);
   }
-  if (levels->size() == kept) return;
   // Framework order, as records.proto promises; indicators the framework
-  // lacks (the profile changed framework) last, by id.
+  // lacks (the profile changed framework) last, by id. Checked, not
+  // assumed: the profile may have changed framework since the last write.
   auto rank = [fw](const v1::IndicatorLevel* l) {
     const framework::IndicatorRef* ref = fw->FindIndicator(l->indicator());
     return std::make_pair(ref ? ref->ordinal : INT_MAX,
                           absl::string_view(l->indicator()));
   };
-  std::sort(levels->pointer_begin(), levels->pointer_end(),
-            [&](const v1::IndicatorLevel* x, const v1::IndicatorLevel* y) {
-              return rank(x) < rank(y);
-            });
+  auto before = [&](const v1::IndicatorLevel* x, const v1::IndicatorLevel* y) {
+    return rank(x) < rank(y);
+  };
+  if (!std::is_sorted(levels->pointer_begin(), levels->pointer_end(), before)) {
+    std::sort(levels->pointer_begin(), levels->pointer_end(), before);
+  }
 }
 
 namespace {
