@@ -47,7 +47,7 @@ struct RaterLatest {
 };
 
 // What the level of one indicator depends on, from either the history
-// (AggregateLevels) or a LevelState (LevelsFromState).
+// (AggregateLevels) or a LevelState (LevelFromState).
 struct Inputs {
   int rating_count = 0;
   int min_level = 0;
@@ -80,7 +80,7 @@ v1::IndicatorLevel Summarise(const std::string& indicator, const Inputs& in,
   for (const RaterLatest& r : in.raters) {
     lo = std::min(lo, r.level);
     hi = std::max(hi, r.level);
-    if (r.role >= 0 && r.role < v1::RaterRole_ARRAYSIZE) {
+    if (v1::RaterRole_IsValid(r.role)) {
       role_sum[r.role] += r.level;
       ++role_raters[r.role];
     }

@@ -274,8 +274,8 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   // The sync server keeps at most MAX_POLLERS idle threads per completion
   // queue and ends the rest after each call (default 2): under steady
   // concurrency that creates and joins a thread per call. Keep a pool.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              kIdleThreadsPerQueue);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kIdleThreadsPerQueue);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
