@@ -78,10 +78,8 @@ inline void LoadIntoCache(const plugins::OrgSnapshot& org, uint64_t seed,
          fw.IndicatorsOfTrack(person->track)) {
       const float level = person->levels[ref->ordinal];
       if (level == plugins::kUnknown) continue;
-      v1::IndicatorLevel* l = record.add_levels();
-      l->set_indicator(ref->indicator->id());
-      l->set_level(level);
-      l->set_rating_count(1);
+      record.mutable_derived()->add_indicator(ref->indicator->id());
+      record.mutable_derived()->add_level(level);
     }
     records.push_back(std::move(record));
   }

@@ -35,10 +35,8 @@ storage::StoredProfile Record(int i) {
     for (const auto& competency : cluster.competencies()) {
       for (const auto& indicator : competency.indicators()) {
         if (indicator.track() != "hbo") continue;
-        v1::IndicatorLevel* level = record.add_levels();
-        level->set_indicator(indicator.id());
-        level->set_level((i + indicator.id().size()) % 5);
-        level->set_rating_count(1);
+        record.mutable_derived()->add_indicator(indicator.id());
+        record.mutable_derived()->add_level((i + indicator.id().size()) % 5);
       }
     }
   }

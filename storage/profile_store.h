@@ -30,9 +30,10 @@ namespace vakwijzer::storage {
 // One person's part of a bulk write (ProfileStore::WritePeople).
 struct PersonWrite {
   PersonName name;
-  // Replaces the person's profile record (carrying what is derived from
-  // the new assessments).
+  // Replaces the person's derived levels (record.derived) and, when
+  // `profile_changed`, the profile part too.
   StoredProfile record;
+  bool profile_changed = true;
   // New assessments, by id; an existing id is overwritten, so callers
   // check HasAssessment first.
   std::vector<std::pair<std::string, v1::Assessment>> assessments;
@@ -49,10 +50,13 @@ class ProfileStore {
   ProfileStore& operator=(const ProfileStore&) = delete;
   virtual ~ProfileStore() = default;
 
-  // NOT_FOUND when the person has no profile.
+  // The profile with its derived levels (StoredProfile.derived) joined in;
+  // a record of schema version 1, which carried them inside, comes back in
+  // the same form. NOT_FOUND when the person has no profile.
   virtual absl::StatusOr<StoredProfile> GetProfile(const PersonName& name) = 0;
 
-  // Writes the profile record, replacing any existing one.
+  // Writes the profile record and its derived levels, replacing any
+  // existing ones.
   virtual absl::Status PutProfile(const PersonName& name,
                                   const StoredProfile& record,
                                   const v1::AuditEvent* audit) = 0;
@@ -70,13 +74,13 @@ class ProfileStore {
   virtual absl::StatusOr<v1::Assessment> GetAssessment(
       const PersonName& name, absl::string_view id) = 0;
 
-  // Writes `assessment` under id `id`, replaces the profile record with
-  // `record` (which carries what is derived from the assessment) and, when
-  // `state` is not null, the person's level state with it, in one batch.
+  // Writes `assessment` under id `id`, replaces the person's derived levels
+  // with `derived` and, when `state` is not null, the person's level state
+  // with it, in one batch. The profile record is not rewritten.
   virtual absl::Status AppendAssessment(const PersonName& name,
                                         absl::string_view id,
                                         const v1::Assessment& assessment,
-                                        const StoredProfile& record,
+                                        const PersonLevels& derived,
                                         const LevelState* state,
                                         const v1::AuditEvent* audit) = 0;
 
@@ -95,9 +99,9 @@ class ProfileStore {
   using AssessmentVisitor =
       std::function<bool(absl::string_view id, const v1::Assessment&)>;
 
-  // Visits the organisation's profiles in order of person id, starting
-  // after `start_after` (empty: from the first), until `visit` returns
-  // false.
+  // Visits the organisation's profiles (as GetProfile returns them) in
+  // order of person id, starting after `start_after` (empty: from the
+  // first), until `visit` returns false.
   virtual absl::Status ScanProfiles(absl::string_view org,
                                     absl::string_view start_after,
                                     const ProfileVisitor& visit) = 0;

@@ -21,6 +21,11 @@ constexpr char kOrgRoot[] = "o/";
 std::string PersonPrefix(const PersonName& name) {
   return absl::StrCat("o/", name.org, "/p/", name.person, "!");
 }
+// The person's PersonLevels: right after the profile record, before the
+// assessments ('!' < 'a'), so that a scan reads both in one step.
+std::string DerivedKey(const PersonName& name) {
+  return absl::StrCat(PersonPrefix(name), "!");
+}
 // The person's LevelState, inside the person's key range (so deleted with
 // it, and skipped by ScanProfiles) but outside its assessments.
 std::string LevelStateKey(const PersonName& name) {
@@ -58,14 +63,47 @@ std::string ItemPrefix(absl::string_view org, CatalogKind kind) {
   return absl::StrCat("o/", org, "/", letter, "/");
 }
 
+// The profile record at `key` joined with the PersonLevels record
+// (`derived`, null when there is none: a record of schema version 1, whose
+// derived fields are moved into StoredProfile.derived).
 absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
-                                           const rocksdb::Slice& value) {
+                                           const rocksdb::Slice& value,
+                                           const rocksdb::Slice* derived) {
   StoredProfile record;
   if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("unparsable profile record at key ", key.ToString()));
   }
+  PersonLevels* d = record.mutable_derived();
+  if (derived != nullptr) {
+    if (!d->ParseFromArray(derived->data(),
+                           static_cast<int>(derived->size())) ||
+        d->indicator_size() != d->level_size()) {
+      return absl::DataLossError(absl::StrCat(
+          "unparsable derived levels beside key ", key.ToString()));
+    }
+  } else {
+    d->set_assessment_count(record.profile().assessment_count());
+    d->set_next_assessment_seq(record.next_assessment_seq());
+    for (const v1::IndicatorLevel& level : record.levels()) {
+      d->add_indicator(level.indicator());
+      d->add_level(static_cast<float>(level.level()));
+    }
+  }
+  // Stale once a PersonLevels record exists beside them.
+  record.clear_next_assessment_seq();
+  record.clear_levels();
+  record.mutable_profile()->clear_assessment_count();
   return std::move(record);
+}
+
+// The profile part of `record`, as stored under the person's key.
+std::string SerializeProfilePart(const StoredProfile& record) {
+  StoredProfile part;
+  *part.mutable_profile() = record.profile();
+  part.mutable_profile()->clear_assessment_count();
+  part.set_revision(record.revision());
+  return part.SerializeAsString();
 }
 
 }  // namespace
@@ -134,10 +172,15 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
       return absl::DataLossError(absl::StrCat(
           "database in ", path, " has an unreadable schema version"));
     }
-    if (version != kSchemaVersion) {
+    if (version < 1 || version > kSchemaVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat("database in ", path, " has schema version ", version,
-                       "; this server reads version ", kSchemaVersion));
+                       "; this server reads versions 1 to ", kSchemaVersion));
+    }
+    if (version < kSchemaVersion) {  // read as it is; see kSchemaVersion
+      rocksdb::WriteBatch batch;
+      batch.Put(kSchemaKey, std::to_string(kSchemaVersion));
+      if (absl::Status w = store->Write(&batch); !w.ok()) return w;
     }
   }
   return store;
@@ -225,22 +268,33 @@ absl::Status RocksDbStore::DropAuditBefore(absl::Time cutoff) {
 }
 
 absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(const PersonName& name) {
-  std::string key = PersonPrefix(name);
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  const std::string key = PersonPrefix(name);
+  const std::string derived_key = DerivedKey(name);
+  // MultiGet reads both at one sequence number: never two versions mixed.
+  const rocksdb::Slice keys[2] = {key, derived_key};
+  rocksdb::PinnableSlice values[2];
+  rocksdb::Status statuses[2];
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), 2, keys,
+                values, statuses, /*sorted_input=*/true);
+  const rocksdb::Status& s = statuses[0];
+  const rocksdb::Status& d = statuses[1];
   if (s.IsNotFound()) {
     return absl::NotFoundError(
         absl::StrCat("name: no profile ", name.Format()));
   }
   if (!s.ok()) return FromRocksDb(s);
-  return ParseProfile(key, value);
+  if (!d.ok() && !d.IsNotFound()) return FromRocksDb(d);
+  const rocksdb::Slice value(values[0]);
+  const rocksdb::Slice derived_slice(values[1]);
+  return ParseProfile(key, value, d.ok() ? &derived_slice : nullptr);
 }
 
 absl::Status RocksDbStore::PutProfile(const PersonName& name,
                                       const StoredProfile& record,
                                       const v1::AuditEvent* audit) {
   rocksdb::WriteBatch batch;
-  batch.Put(PersonPrefix(name), record.SerializeAsString());
+  batch.Put(PersonPrefix(name), SerializeProfilePart(record));
+  batch.Put(DerivedKey(name), record.derived().SerializeAsString());
   if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }
@@ -257,8 +311,12 @@ absl::Status RocksDbStore::DeleteProfile(const PersonName& name,
 absl::Status RocksDbStore::WritePeople(absl::Span<const PersonWrite> writes) {
   rocksdb::WriteBatch batch;
   for (const PersonWrite& w : writes) {
+    if (w.profile_changed) {
+      RETURN_IF_ERROR(FromRocksDb(
+          batch.Put(PersonPrefix(w.name), SerializeProfilePart(w.record))));
+    }
     RETURN_IF_ERROR(FromRocksDb(
-        batch.Put(PersonPrefix(w.name), w.record.SerializeAsString())));
+        batch.Put(DerivedKey(w.name), w.record.derived().SerializeAsString())));
     if (w.state.has_value()) {
       RETURN_IF_ERROR(FromRocksDb(
           batch.Put(LevelStateKey(w.name), w.state->SerializeAsString())));
@@ -325,13 +383,13 @@ absl::StatusOr<v1::Assessment> RocksDbStore::GetAssessment(
 absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
                                             absl::string_view id,
                                             const v1::Assessment& assessment,
-                                            const StoredProfile& record,
+                                            const PersonLevels& derived,
                                             const LevelState* state,
                                             const v1::AuditEvent* audit) {
   rocksdb::WriteBatch batch;
   batch.Put(absl::StrCat(AssessmentPrefix(name), id),
             assessment.SerializeAsString());
-  batch.Put(PersonPrefix(name), record.SerializeAsString());
+  batch.Put(DerivedKey(name), derived.SerializeAsString());
   if (state != nullptr) {
     batch.Put(LevelStateKey(name), state->SerializeAsString());
   }
@@ -361,12 +419,20 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
       return absl::DataLossError(
           absl::StrCat("unexpected key ", key.ToString()));
     }
+    const std::string person(rest.substr(0, bang));
     if (bang + 1 == rest.size()) {  // the profile record itself
-      absl::StatusOr<StoredProfile> record = ParseProfile(key, it->value());
+      const std::string profile_key = key.ToString();
+      const std::string value = it->value().ToString();
+      it->Next();  // its PersonLevels, unless of schema version 1
+      const bool joined =
+          it->Valid() && it->key() == rocksdb::Slice(profile_key + "!");
+      const rocksdb::Slice derived = joined ? it->value() : rocksdb::Slice();
+      absl::StatusOr<StoredProfile> record =
+          ParseProfile(profile_key, value, joined ? &derived : nullptr);
       if (!record.ok()) return record.status();
       if (!visit(*record)) return absl::OkStatus();
     }
-    it->Seek(absl::StrCat(prefix, rest.substr(0, bang), "\""));
+    it->Seek(absl::StrCat(prefix, person, "\""));
   }
   return FromRocksDb(it->status());
 }

@@ -2,7 +2,10 @@
 //
 // Key layout (every id is [A-Za-z0-9._-], so '/' never occurs inside one):
 //   meta/schema_version                     -> decimal schema version
-//   o/{org}/p/{person}!                     -> StoredProfile
+//   o/{org}/p/{person}!                     -> StoredProfile without
+//                                              `derived` (the profile part)
+//   o/{org}/p/{person}!!                    -> PersonLevels (its `derived`)
+//   o/{org}/p/{person}!s                    -> LevelState
 //   o/{org}/p/{person}!a/{assessment}       -> v1::Assessment
 //   o/{org}/m/{module}, o/{org}/r/{role}, o/{org}/c/{case} -> catalogue items
 // and, in the column family "audit":
@@ -27,7 +30,11 @@
 
 namespace vakwijzer::storage {
 
-inline constexpr int kSchemaVersion = 1;
+// Version 2 keeps a person's derived levels under their own key; version
+// 1 kept them inside the profile record. A version 1 database is read as
+// it is (GetProfile joins either form) and marked version 2 on open, so
+// that an older server no longer opens it.
+inline constexpr int kSchemaVersion = 2;
 
 // Maps a RocksDB status to an absl::Status: NotFound -> NOT_FOUND,
 // Corruption -> DATA_LOSS, IOError -> UNAVAILABLE, Busy/TimedOut ->
@@ -59,7 +66,7 @@ class RocksDbStore final : public ProfileStore,
                              LevelState* state) override;
   absl::Status AppendAssessment(const PersonName& name, absl::string_view id,
                                 const v1::Assessment& assessment,
-                                const StoredProfile& record,
+                                const PersonLevels& derived,
                                 const LevelState* state,
                                 const v1::AuditEvent* audit) override;
   absl::Status WritePeople(absl::Span<const PersonWrite> writes) override;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <utility>
@@ -63,6 +64,7 @@ std::string Etag(const storage::StoredProfile& record) {
 v1::Profile Output(const storage::StoredProfile& record) {
   v1::Profile profile = record.profile();
   profile.set_etag(Etag(record));
+  profile.set_assessment_count(record.derived().assessment_count());
   return profile;
 }
 
@@ -236,7 +238,7 @@ absl::StatusOr<v1::Profile> ProfileManager::CreateProfile(
   *profile->mutable_create_time() = ToProto(clock_());
   *profile->mutable_update_time() = profile->create_time();
   record.set_revision(1);
-  record.set_next_assessment_seq(1);
+  record.mutable_derived()->set_next_assessment_seq(1);
 
   absl::MutexLock lock(&LockFor(name));
   absl::StatusOr<storage::StoredProfile> existing = store_->GetProfile(name);
@@ -475,14 +477,15 @@ absl::Status ProfileManager::LoadLevelState(const PersonName& name,
 void ProfileManager::AddAssessments(
     const framework::FrameworkIndex* fw,
     absl::Span<const v1::Assessment* const> added, bool all,
-    storage::LevelState* state, storage::StoredProfile* record) const {
+    storage::LevelState* state, storage::PersonLevels* derived) const {
   for (const v1::Assessment* a : added) AddToLevelState(*a, state);
   AggregationOptions derive = options_.aggregation;
   derive.as_of = absl::InfiniteFuture();
 
   std::vector<const storage::IndicatorState*> touched;
   if (all) {
-    record->clear_levels();
+    derived->clear_indicator();
+    derived->clear_level();
     for (const storage::IndicatorState& ind : state->indicators()) {
       touched.push_back(&ind);
     }
@@ -495,29 +498,40 @@ void ProfileManager::AddAssessments(
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   }
-  auto* levels = record->mutable_levels();
-  const int kept = levels->size();
+  auto& ids = *derived->mutable_indicator();
+  auto& levels = *derived->mutable_level();
+  const int kept = ids.size();
   for (const storage::IndicatorState* ind : touched) {
-    v1::IndicatorLevel level = LevelFromState(*state, *ind, derive);
-    auto it = std::find_if(levels->begin(), levels->begin() + kept,
-                           [&](const v1::IndicatorLevel& l) {
-                             return l.indicator() == ind->indicator();
-                           });
-    *(it != levels->begin() + kept ? &*it : levels->Add()) = std::move(level);
+    const float level =
+        static_cast<float>(LevelFromState(*state, *ind, derive).level());
+    auto it = std::find(ids.begin(), ids.begin() + kept, ind->indicator());
+    if (it != ids.begin() + kept) {
+      levels.Set(static_cast<int>(it - ids.begin()), level);
+    } else {
+      ids.Add()->assign(ind->indicator());
+      levels.Add(level);
+    }
   }
   // Framework order, as records.proto promises; indicators the framework
   // lacks (the profile changed framework) last, by id. Checked, not
   // assumed: the profile may have changed framework since the last write.
-  auto rank = [fw](const v1::IndicatorLevel* l) {
-    const framework::IndicatorRef* ref = fw->FindIndicator(l->indicator());
+  auto rank = [&](int i) {
+    const framework::IndicatorRef* ref = fw->FindIndicator(ids.Get(i));
     return std::make_pair(ref ? ref->ordinal : INT_MAX,
-                          absl::string_view(l->indicator()));
+                          absl::string_view(ids.Get(i)));
   };
-  auto before = [&](const v1::IndicatorLevel* x, const v1::IndicatorLevel* y) {
-    return rank(x) < rank(y);
-  };
-  if (!std::is_sorted(levels->pointer_begin(), levels->pointer_end(), before)) {
-    std::sort(levels->pointer_begin(), levels->pointer_end(), before);
+  std::vector<int> order(ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto before = [&](int x, int y) { return rank(x) < rank(y); };
+  if (!std::is_sorted(order.begin(), order.end(), before)) {
+    std::sort(order.begin(), order.end(), before);
+    storage::PersonLevels sorted;
+    for (int i : order) {
+      sorted.add_indicator(ids.Get(i));
+      sorted.add_level(levels.Get(i));
+    }
+    ids.Swap(sorted.mutable_indicator());
+    levels.Swap(sorted.mutable_level());
   }
 }
 
@@ -581,9 +595,10 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   } else {
     // Server-assigned ids sort in recording order; skip any that a client
     // happened to choose.
+    storage::PersonLevels* derived = record.mutable_derived();
     while (true) {
-      id = absl::StrFormat("a%012d", record.next_assessment_seq());
-      record.set_next_assessment_seq(record.next_assessment_seq() + 1);
+      id = absl::StrFormat("a%012d", derived->next_assessment_seq());
+      derived->set_next_assessment_seq(derived->next_assessment_seq() + 1);
       ASSIGN_OR_RETURN(bool exists, store_->HasAssessment(name, id));
       if (!exists) break;
     }
@@ -596,12 +611,13 @@ absl::StatusOr<v1::Assessment> ProfileManager::RecordAssessment(
   auto* state =
       google::protobuf::Arena::CreateMessage<storage::LevelState>(&arena);
   bool rebuilt = false;
-  RETURN_IF_ERROR(LoadLevelState(name, record.profile().assessment_count(),
-                                 state, &rebuilt));
-  AddAssessments(fw, {&a}, rebuilt, state, &record);
-  record.mutable_profile()->set_assessment_count(
-      record.profile().assessment_count() + 1);
-  RETURN_IF_ERROR(store_->AppendAssessment(name, id, a, record, state, audit));
+  storage::PersonLevels* derived = record.mutable_derived();
+  RETURN_IF_ERROR(
+      LoadLevelState(name, derived->assessment_count(), state, &rebuilt));
+  AddAssessments(fw, {&a}, rebuilt, state, derived);
+  derived->set_assessment_count(derived->assessment_count() + 1);
+  RETURN_IF_ERROR(
+      store_->AppendAssessment(name, id, a, *derived, state, audit));
   if (cache_) cache_->PutPerson(name.org, record);
   return a;
 }
@@ -633,9 +649,10 @@ absl::Status ProfileManager::ImportBatch(
   // The people as the batch leaves them.
   struct Working {
     PersonName name;
-    bool in_store = false;  // had a profile before the batch
-    bool exists = false;    // has one now
-    bool touched = false;   // to be written
+    bool in_store = false;         // had a profile before the batch
+    bool exists = false;           // has one now
+    bool touched = false;          // to be written
+    bool profile_changed = false;  // the profile part too
     storage::StoredProfile record;
     std::vector<std::pair<std::string, v1::Assessment>> added;
     std::set<std::string> added_ids;
@@ -716,11 +733,11 @@ absl::Status ProfileManager::ImportBatch(
         *given.mutable_update_time() = given.create_time();
         *candidate.mutable_profile() = std::move(given);
         candidate.set_revision(1);
-        candidate.set_next_assessment_seq(1);
+        candidate.mutable_derived()->set_next_assessment_seq(1);
       }
       (w->exists ? updated : created) += 1;
       w->record = std::move(candidate);
-      w->exists = w->touched = true;
+      w->exists = w->touched = w->profile_changed = true;
     } else if (r.has_assessment()) {
       const v1::ImportAssessmentRecord& in = r.assessment();
       if (absl::Status s = ValidateId(in.person_id(), "person_id"); !s.ok()) {
@@ -772,8 +789,8 @@ absl::Status ProfileManager::ImportBatch(
       a.set_name(AssessmentName{name.org, name.person, id}.Format());
       w->added.emplace_back(id, std::move(a));
       w->added_ids.insert(id);
-      w->record.mutable_profile()->set_assessment_count(
-          w->record.profile().assessment_count() + 1);
+      w->record.mutable_derived()->set_assessment_count(
+          w->record.derived().assessment_count() + 1);
       w->touched = true;
       ++recorded;
     } else {
@@ -792,7 +809,7 @@ absl::Status ProfileManager::ImportBatch(
     if (!w.touched) continue;
     std::optional<storage::LevelState> state;
     if (!w.added.empty()) {
-      const int64_t stored = w.record.profile().assessment_count() -
+      const int64_t stored = w.record.derived().assessment_count() -
                              static_cast<int64_t>(w.added.size());
       bool rebuilt = true;
       state.emplace();
@@ -810,11 +827,12 @@ absl::Status ProfileManager::ImportBatch(
       }
       std::vector<const v1::Assessment*> added;
       for (const auto& [aid, a] : w.added) added.push_back(&a);
-      AddAssessments(fw, added, rebuilt, &*state, &w.record);
+      AddAssessments(fw, added, rebuilt, &*state, w.record.mutable_derived());
     }
     storage::PersonWrite write;
     write.name = w.name;
     write.record = std::move(w.record);
+    write.profile_changed = w.profile_changed;
     write.assessments = std::move(w.added);
     write.state = std::move(state);
     write.audit.push_back(audit(w.name));

@@ -114,14 +114,14 @@ class ProfileManager {
   // says.
   absl::Status LoadLevelState(const PersonName& name, int64_t stored,
                               storage::LevelState* state, bool* rebuilt);
-  // Adds `added` (assessments not in `state`) to `state` and updates
-  // record->levels to match it, in framework order: the levels of the
+  // Adds `added` (assessments not in `state`) to `state` and updates the
+  // levels of *derived to match it, in framework order: the levels of the
   // indicators they rate, or every level when `all`. O(their ratings ×
-  // the person's levels), never the history.
+  // the person's levels), never the history. The counts are the caller's.
   void AddAssessments(const framework::FrameworkIndex* fw,
                       absl::Span<const v1::Assessment* const> added, bool all,
                       storage::LevelState* state,
-                      storage::StoredProfile* record) const;
+                      storage::PersonLevels* derived) const;
   absl::StatusOr<std::vector<v1::Assessment>> LoadAssessments(
       const PersonName& name);
   absl::StatusOr<int> PageSize(int requested) const;

@@ -84,11 +84,11 @@ std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
     for (const auto& k : c.competencies()) count += k.indicators_size();
   }
   view->levels.assign(count, plugins::kUnknown);
-  for (const v1::IndicatorLevel& level : record.levels()) {
-    const framework::IndicatorRef* ref = fw->FindIndicator(level.indicator());
-    if (ref != nullptr) {
-      view->levels[ref->ordinal] = static_cast<float>(level.level());
-    }
+  const storage::PersonLevels& derived = record.derived();
+  for (int i = 0; i < derived.indicator_size(); ++i) {
+    const framework::IndicatorRef* ref =
+        fw->FindIndicator(derived.indicator(i));
+    if (ref != nullptr) view->levels[ref->ordinal] = derived.level(i);
   }
   return view;
 }

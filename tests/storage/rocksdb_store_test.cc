@@ -39,11 +39,11 @@ StoredProfile MakeProfile(const PersonName& name, int64_t revision) {
   profile->set_mentoring_capacity(2);
   profile->mutable_create_time()->set_seconds(1700000000);
   record.set_revision(revision);
-  record.set_next_assessment_seq(revision + 10);
-  v1::IndicatorLevel* level = record.add_levels();
-  level->set_indicator("hbo-1.1-1");
-  level->set_level(2.5);
-  level->set_rating_count(2);
+  PersonLevels* derived = record.mutable_derived();
+  derived->set_assessment_count(revision);
+  derived->set_next_assessment_seq(revision + 10);
+  derived->add_indicator("hbo-1.1-1");
+  derived->add_level(2.5);
   return record;
 }
 
@@ -115,7 +115,7 @@ class RocksDbStoreTest : public ::testing::Test {
     for (int i = 1; i <= n; ++i) {
       ASSERT_OK(store_->AppendAssessment(
           name, "a" + std::to_string(i), MakeAssessment("r", i),
-          MakeProfile(name, 1 + i), nullptr, nullptr));
+          MakeProfile(name, 1 + i).derived(), nullptr, nullptr));
     }
   }
 
@@ -209,9 +209,13 @@ TEST_F(RocksDbStoreTest, AppendAssessmentWritesBothRecordsDurably) {
   const PersonName ann{"acme", "ann"};
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   const v1::Assessment assessment = MakeAssessment("bob", 3);
-  const StoredProfile updated = MakeProfile(ann, 2);
-  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated, nullptr,
-                                     nullptr));
+  StoredProfile updated = MakeProfile(ann, 1);
+  updated.mutable_derived()->set_assessment_count(2);
+  updated.mutable_derived()->set_level(0, 3);
+  updated.mutable_derived()->add_indicator("hbo-1.2-1");
+  updated.mutable_derived()->add_level(1.5);
+  ASSERT_OK(store_->AppendAssessment(ann, "a-1", assessment, updated.derived(),
+                                     nullptr, nullptr));
 
   Reopen();
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
@@ -241,8 +245,10 @@ TEST_F(RocksDbStoreTest,
   state.set_assessment_count(1);
   state.add_sources()->set_name(
       "organizations/acme/people/ann/assessments/a-1");
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("r", 3),
-                                     MakeProfile(ann, 2), &state, nullptr));
+                                     MakeProfile(ann, 2).derived(), &state,
+                                     nullptr));
   PersonWrite write;
   write.name = bob;
   write.record = MakeProfile(bob, 1);
@@ -267,7 +273,8 @@ TEST_F(RocksDbStoreTest,
   EXPECT_EQ(assessments, 1);
   // A later append without a state leaves it.
   ASSERT_OK(store_->AppendAssessment(ann, "a-2", MakeAssessment("r", 1),
-                                     MakeProfile(ann, 3), nullptr, nullptr));
+                                     MakeProfile(ann, 3).derived(), nullptr,
+                                     nullptr));
   ASSERT_OK(store_->GetLevelState(ann, &got));
 
   ASSERT_OK(store_->DeleteProfile(ann, nullptr));
@@ -276,12 +283,37 @@ TEST_F(RocksDbStoreTest,
   ASSERT_OK(store_->GetLevelState(bob, &got_bob));
 }
 
-TEST_F(RocksDbStoreTest, AppendAssessmentCreatesTheProfileRecord) {
+TEST_F(RocksDbStoreTest, AppendAssessmentLeavesTheProfilePart) {
   const PersonName ann{"acme", "ann"};
+  StoredProfile record = MakeProfile(ann, 1);
+  ASSERT_OK(store_->PutProfile(ann, record, nullptr));
+  const StoredProfile later = MakeProfile(ann, 5);
   ASSERT_OK(store_->AppendAssessment(ann, "a-1", MakeAssessment("bob", 3),
-                                     MakeProfile(ann, 5), nullptr, nullptr));
+                                     later.derived(), nullptr, nullptr));
+  *record.mutable_derived() = later.derived();
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
-  EXPECT_EQ(got.revision(), 5);
+  EXPECT_TRUE(MessageDifferencer::Equals(got, record)) << got.DebugString();
+}
+
+TEST_F(RocksDbStoreTest, WritePeopleRewritesTheProfilePartOnlyWhenChanged) {
+  const PersonName ann{"acme", "ann"};
+  ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
+  PersonWrite write;
+  write.name = ann;
+  write.record = MakeProfile(ann, 4);
+  write.record.mutable_profile()->set_role("coach");
+  write.profile_changed = false;
+  ASSERT_OK(store_->WritePeople({write}));
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store_->GetProfile(ann));
+  EXPECT_EQ(got.revision(), 1);
+  EXPECT_EQ(got.profile().role(), "schuldhulpverlener");
+  EXPECT_EQ(got.derived().assessment_count(), 4);
+
+  write.profile_changed = true;
+  ASSERT_OK(store_->WritePeople({write}));
+  ASSERT_OK_AND_ASSIGN(got, store_->GetProfile(ann));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, write.record))
+      << got.DebugString();
 }
 
 TEST_F(RocksDbStoreTest, HasAssessmentIsPerPersonAndId) {
@@ -440,7 +472,8 @@ TEST_F(RocksDbStoreTest, ScanAssessmentsInOrderOfId) {
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), nullptr));
   for (const char* id : {"b", "a10", "a2", "a1", "A"}) {
     ASSERT_OK(store_->AppendAssessment(ann, id, MakeAssessment("r", 1),
-                                       MakeProfile(ann, 1), nullptr, nullptr));
+                                       MakeProfile(ann, 1).derived(), nullptr,
+                                       nullptr));
   }
   AddPerson({"acme", "ann2"}, 2);
   AddPerson({"acme", "ann.b"}, 2);
@@ -487,7 +520,8 @@ TEST_F(RocksDbStoreTest, DataSurvivesReopen) {
   EXPECT_EQ(ScanAssessmentIds(*store_, {"acme", "ann"}),
             (std::vector<std::string>{"a1", "a2"}));
   ASSERT_OK_AND_ASSIGN(StoredProfile ann, store_->GetProfile({"acme", "ann"}));
-  EXPECT_EQ(ann.revision(), 3);  // 1 + the second assessment
+  EXPECT_EQ(ann.revision(), 1);  // assessments leave the profile part
+  EXPECT_EQ(ann.derived().assessment_count(), 3);  // from the second one
   ASSERT_OK_AND_ASSIGN(bool empty, store_->IsEmpty());
   EXPECT_FALSE(empty);
 }
@@ -596,6 +630,88 @@ TEST(RocksDbStoreOpenTest, UnparsableProfileRecordIsDataLoss) {
       absl::StatusCode::kDataLoss);
 }
 
+TEST(RocksDbStoreOpenTest, UnparsableDerivedLevelsAreDataLoss) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  const PersonName ann{"acme", "ann"};
+  {
+    std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->PutProfile(ann, MakeProfile(ann, 1), nullptr));
+  }
+  // o/{org}/p/{person}!! holds the PersonLevels.
+  WriteRaw(path, "o/acme/p/ann!!", std::string("\xff\xff\xff", 3));
+  std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(HasStatus(store->GetProfile(ann), absl::StatusCode::kDataLoss,
+                        "derived levels"));
+  EXPECT_EQ(
+      store->ScanProfiles("acme", "", [](const StoredProfile&) { return true; })
+          .code(),
+      absl::StatusCode::kDataLoss);
+}
+
+// A database of schema version 1 kept the derived levels, the count and the
+// id sequence inside the profile record: it is read as it is, into the
+// same form as a record of today, and marked version 2.
+TEST(RocksDbStoreOpenTest, ReadsSchemaVersion1Records) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  const PersonName ann{"acme", "ann"};
+  StoredProfile old;
+  *old.mutable_profile() = MakeProfile(ann, 3).profile();
+  old.mutable_profile()->set_assessment_count(3);
+  old.set_revision(3);
+  old.set_next_assessment_seq(12);
+  v1::IndicatorLevel* level = old.add_levels();
+  level->set_indicator("hbo-1.1-1");
+  level->set_level(2.25);
+  level->set_rating_count(3);
+  level = old.add_levels();
+  level->set_indicator("hbo-1.2-1");
+  level->set_level(4);
+  WriteRaw(path, "meta/schema_version", "1");
+  WriteRaw(path, "o/acme/p/ann!", old.SerializeAsString());
+  WriteRaw(path, "o/acme/p/bob!", old.SerializeAsString());
+
+  StoredProfile expected;
+  *expected.mutable_profile() = MakeProfile(ann, 3).profile();
+  expected.set_revision(3);
+  PersonLevels* derived = expected.mutable_derived();
+  derived->set_assessment_count(3);
+  derived->set_next_assessment_seq(12);
+  derived->add_indicator("hbo-1.1-1");
+  derived->add_level(2.25);
+  derived->add_indicator("hbo-1.2-1");
+  derived->add_level(4);
+  {
+    std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+    EXPECT_EQ(version, 2);
+    ASSERT_OK_AND_ASSIGN(StoredProfile got, store->GetProfile(ann));
+    EXPECT_TRUE(MessageDifferencer::Equals(got, expected)) << got.DebugString();
+    int scanned = 0;
+    ASSERT_OK(store->ScanProfiles("acme", "", [&](const StoredProfile& r) {
+      EXPECT_TRUE(MessageDifferencer::Equals(r.derived(), expected.derived()))
+          << r.DebugString();
+      EXPECT_EQ(r.levels_size(), 0);
+      ++scanned;
+      return true;
+    }));
+    EXPECT_EQ(scanned, 2);
+    // A new assessment leaves the old profile record, whose stale fields
+    // are no longer read.
+    derived->set_assessment_count(4);
+    ASSERT_OK(store->AppendAssessment(ann, "a1", MakeAssessment("r", 2),
+                                      *derived, nullptr, nullptr));
+  }
+  std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(StoredProfile got, store->GetProfile(ann));
+  EXPECT_TRUE(MessageDifferencer::Equals(got, expected)) << got.DebugString();
+}
+
 // ------------------------------------------------------------ audit trail
 
 v1::AuditEvent Event(int64_t unix_seconds, const std::string& person) {
@@ -675,7 +791,8 @@ TEST_F(AuditStoreTest, WritesCarryTheirEventAndErasureKeepsIt) {
   ASSERT_OK(store_->PutProfile(ann, MakeProfile(ann, 1), &created));
   v1::AuditEvent assessed = Event(60, "ann");
   ASSERT_OK(store_->AppendAssessment(ann, "a1", MakeAssessment("r", 2),
-                                     MakeProfile(ann, 2), nullptr, &assessed));
+                                     MakeProfile(ann, 2).derived(), nullptr,
+                                     &assessed));
   v1::AuditEvent erased = Event(70, "ann");
   ASSERT_OK(store_->DeleteProfile(ann, &erased));
   EXPECT_EQ(store_->GetProfile(ann).status().code(),

@@ -126,7 +126,7 @@ TEST_F(DemoLoaderTest, AStartAfterACutShortLoadErasesItAndLoadsAgain) {
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile ann,
                        store_->GetProfile(PersonName{"demo", "ann"}));
   EXPECT_EQ(ann.profile().track(), "junior");
-  EXPECT_EQ(ann.profile().assessment_count(), 1);
+  EXPECT_EQ(ann.derived().assessment_count(), 1);
   EXPECT_OK(
       store_->GetItem("demo", storage::CatalogKind::kModule, "m1").status());
 }

@@ -161,11 +161,11 @@ TEST_F(ImportTest, ValidBatchWritesPeopleAssessmentsLevelsAndAudit) {
   EXPECT_EQ(p1.profile().name(), "organizations/acme/people/p1");
   EXPECT_EQ(p1.profile().framework(), "frameworks/mini");
   EXPECT_EQ(p1.profile().target_stage(), "good");
-  EXPECT_EQ(p1.profile().assessment_count(), 2);
-  ASSERT_EQ(p1.levels_size(), 1);
-  EXPECT_EQ(p1.levels(0).indicator(), "j-a1-1");
+  EXPECT_EQ(p1.derived().assessment_count(), 2);
+  ASSERT_EQ(p1.derived().level_size(), 1);
+  EXPECT_EQ(p1.derived().indicator(0), "j-a1-1");
   // One rater: its latest rating (a2, at kT0; a1 a day before) counts.
-  EXPECT_DOUBLE_EQ(p1.levels(0).level(), 3);
+  EXPECT_DOUBLE_EQ(p1.derived().level(0), 3);
   EXPECT_EQ(AssessmentCount("p1"), 2);
   EXPECT_EQ(AssessmentCount("p2"), 1);
 
@@ -257,9 +257,9 @@ TEST_F(ImportTest, ReImportSkipsExistingAssessmentsAndUpdatesPeople) {
   EXPECT_EQ(again.error_count(), 0);
   EXPECT_EQ(AssessmentCount("p1"), 2);
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile p1, Stored("p1"));
-  EXPECT_EQ(p1.profile().assessment_count(), 2);
+  EXPECT_EQ(p1.derived().assessment_count(), 2);
   EXPECT_EQ(p1.revision(), 2);  // the update
-  EXPECT_EQ(p1.levels_size(), 2);
+  EXPECT_EQ(p1.derived().level_size(), 2);
 
   // create_only refuses the existing person instead.
   ASSERT_OK_AND_ASSIGN(v1::ImportRecordsResponse strict,
@@ -275,10 +275,10 @@ TEST_F(ImportTest, ReImportSkipsExistingAssessmentsAndUpdatesPeople) {
       Import({Batch({AssessmentRecord("p1", "a3", {{"j-b1-1", 3}})})}));
   EXPECT_EQ(more.assessments_recorded(), 1);
   ASSERT_OK_AND_ASSIGN(p1, Stored("p1"));
-  EXPECT_EQ(p1.profile().assessment_count(), 3);
-  ASSERT_EQ(p1.levels_size(), 3);
-  EXPECT_EQ(p1.levels(0).indicator(), "j-a1-1");
-  EXPECT_EQ(p1.levels(2).indicator(), "j-b1-1");
+  EXPECT_EQ(p1.derived().assessment_count(), 3);
+  ASSERT_EQ(p1.derived().level_size(), 3);
+  EXPECT_EQ(p1.derived().indicator(0), "j-a1-1");
+  EXPECT_EQ(p1.derived().indicator(2), "j-b1-1");
 }
 
 TEST_F(ImportTest, CancelledStreamKeepsTheCompletedBatches) {

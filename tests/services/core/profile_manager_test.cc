@@ -615,7 +615,7 @@ TEST_F(ProfileManagerTest, DeleteErasesProfileAndAssessments) {
                        ListAssessments(Person("p1")));
   EXPECT_EQ(list.assessments_size(), 0);
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored("p1"));
-  EXPECT_EQ(record.levels_size(), 0);
+  EXPECT_EQ(record.derived().level_size(), 0);
   ASSERT_OK_AND_ASSIGN(
       v1::Assessment a,
       manager_->RecordAssessment(RecordRequest(
@@ -1067,7 +1067,7 @@ TEST_F(ProfileManagerTest, RecordRejectsEachInvalidFieldAndWritesNothing) {
                   absl::StatusCode::kInvalidArgument, c.field);
     ASSERT_OK_AND_ASSIGN(storage::StoredProfile after, Stored("p1"));
     EXPECT_TRUE(MessageDifferencer::Equals(before, after));
-    EXPECT_EQ(after.profile().assessment_count(), 1);
+    EXPECT_EQ(after.derived().assessment_count(), 1);
     ASSERT_OK_AND_ASSIGN(v1::ListAssessmentsResponse list,
                          ListAssessments(Person("p1")));
     EXPECT_EQ(list.assessments_size(), 1);
@@ -1417,21 +1417,21 @@ TEST_F(ProfileManagerTest, StoredLevelsEqualAggregationOfHistory) {
       AggregateLevels(history, AggregationOptions());
 
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored("p1"));
-  EXPECT_EQ(record.profile().assessment_count(), 3);
-  std::map<std::string, v1::IndicatorLevel> stored;
-  for (const v1::IndicatorLevel& l : record.levels()) stored[l.indicator()] = l;
+  EXPECT_EQ(record.derived().assessment_count(), 3);
+  std::map<std::string, float> stored;
+  for (int i = 0; i < record.derived().indicator_size(); ++i) {
+    stored[record.derived().indicator(i)] = record.derived().level(i);
+  }
   ASSERT_EQ(stored.size(), expected.size());
   ASSERT_EQ(stored.size(), 4u);
   for (const auto& [indicator, level] : expected) {
     SCOPED_TRACE(indicator);
     ASSERT_EQ(stored.count(indicator), 1u);
-    EXPECT_DOUBLE_EQ(stored[indicator].level(), level.level());
-    EXPECT_EQ(stored[indicator].rating_count(), level.rating_count());
-    EXPECT_DOUBLE_EQ(stored[indicator].spread(), level.spread());
+    EXPECT_EQ(stored[indicator], static_cast<float>(level.level()));
   }
   // By hand: j-a1-1 (0.5*3 + 0.75*2 + 1*1) / 2.25 = 16/9; j-b1-1 peer 0.
-  EXPECT_NEAR(stored["j-a1-1"].level(), 16.0 / 9, kEps);
-  EXPECT_DOUBLE_EQ(stored["j-b1-1"].level(), 0);
+  EXPECT_NEAR(stored["j-a1-1"], 16.0 / 9, 1e-6);
+  EXPECT_EQ(stored["j-b1-1"], 0);
 }
 
 // The stored levels are kept incrementally (a LevelState per person): after
@@ -1486,7 +1486,7 @@ TEST_F(ProfileManagerTest, IncrementalLevelsEqualAggregationOfHistory) {
         write.name = PersonName{"acme", person};
         write.record = record;
         write.state.emplace();
-        write.state->set_assessment_count(record.profile().assessment_count() +
+        write.state->set_assessment_count(record.derived().assessment_count() +
                                           5);
         ASSERT_OK(store_->WritePeople({write}));
         break;
@@ -1511,21 +1511,34 @@ TEST_F(ProfileManagerTest, IncrementalLevelsEqualAggregationOfHistory) {
     const std::map<std::string, v1::IndicatorLevel> expected =
         AggregateLevels(history, options);
     ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored(person));
-    EXPECT_EQ(record.profile().assessment_count(),
-              static_cast<int64_t>(history.size()));
-    ASSERT_EQ(static_cast<size_t>(record.levels_size()), expected.size());
-    for (const v1::IndicatorLevel& level : record.levels()) {
-      auto it = expected.find(level.indicator());
-      ASSERT_NE(it, expected.end()) << level.indicator();
+    const storage::PersonLevels& derived = record.derived();
+    EXPECT_EQ(derived.assessment_count(), static_cast<int64_t>(history.size()));
+    ASSERT_EQ(static_cast<size_t>(derived.indicator_size()), expected.size());
+    for (int i = 0; i < derived.indicator_size(); ++i) {
+      auto it = expected.find(derived.indicator(i));
+      ASSERT_NE(it, expected.end()) << derived.indicator(i);
+      EXPECT_EQ(derived.level(i), static_cast<float>(it->second.level()))
+          << derived.indicator(i);
+    }
+    // The stored state gives every field of every level exactly (unless
+    // the last step left it stale, to be rebuilt by the next write).
+    storage::LevelState state;
+    ASSERT_OK(store_->GetLevelState(PersonName{"acme", person}, &state));
+    if (state.assessment_count() != derived.assessment_count()) continue;
+    ASSERT_EQ(static_cast<size_t>(state.indicators_size()), expected.size());
+    for (const storage::IndicatorState& ind : state.indicators()) {
+      auto it = expected.find(ind.indicator());
+      ASSERT_NE(it, expected.end()) << ind.indicator();
+      const v1::IndicatorLevel level = LevelFromState(state, ind, options);
       EXPECT_TRUE(MessageDifferencer::Equals(level, it->second))
-          << "stored:\n"
+          << "from the state:\n"
           << level.DebugString() << "aggregated:\n"
           << it->second.DebugString();
     }
   }
 }
 
-// Regression: records.proto documents StoredProfile.levels
+// Regression: records.proto documents the stored levels (now PersonLevels)
 // "in framework order of the rated indicators", but RecordAssessment copied
 // them from the std::map of AggregateLevels, i.e. in order of indicator id.
 // The "order" framework lists its indicators against the order of their
@@ -1568,9 +1581,11 @@ TEST_F(ProfileManagerTest, StoredLevelsAreInFrameworkOrder) {
       MakeAssessment(v1::SELF, "", {{"z-first", 1}, {"a-second", 0}}))));
 
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored("p1"));
-  ASSERT_EQ(record.levels_size(), 2);
-  EXPECT_EQ(record.levels(0).indicator(), "z-first");
-  EXPECT_EQ(record.levels(1).indicator(), "a-second");
+  ASSERT_EQ(record.derived().indicator_size(), 2);
+  EXPECT_EQ(record.derived().indicator(0), "z-first");
+  EXPECT_EQ(record.derived().indicator(1), "a-second");
+  EXPECT_EQ(record.derived().level(0), 1);
+  EXPECT_EQ(record.derived().level(1), 0);
 }
 
 // ---------------------------------------------------------------- Threads
@@ -1614,8 +1629,12 @@ TEST_F(ProfileManagerTest, ConcurrentRecordingLosesNothing) {
                        ListAssessments(Person("p1"), 1000));
   EXPECT_EQ(list.assessments_size(), 100);
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile record, Stored("p1"));
-  ASSERT_EQ(record.levels_size(), 1);
-  EXPECT_EQ(record.levels(0).rating_count(), 100);
+  ASSERT_EQ(record.derived().level_size(), 1);
+  storage::LevelState state;
+  ASSERT_OK(store_->GetLevelState(PersonName{"acme", "p1"}, &state));
+  EXPECT_EQ(state.assessment_count(), 100);
+  ASSERT_EQ(state.indicators_size(), 1);
+  EXPECT_EQ(state.indicators(0).rating_count(), 100);
 }
 
 }  // namespace

@@ -53,9 +53,8 @@ storage::StoredProfile Record(
   p->set_track(track);
   p->set_target_stage(stage);
   for (const auto& [indicator, level] : levels) {
-    v1::IndicatorLevel* l = record.add_levels();
-    l->set_indicator(indicator);
-    l->set_level(level);
+    record.mutable_derived()->add_indicator(indicator);
+    record.mutable_derived()->add_level(level);
   }
   return record;
 }
@@ -567,11 +566,12 @@ TEST_F(SnapshotCacheStoreTest, LoadAllEqualsTheCacheUpdatedWriteByWrite) {
   // The stored levels are the live ones.
   ASSERT_OK_AND_ASSIGN(storage::StoredProfile p2,
                        store_->GetProfile(PersonName{"acme", "p2"}));
-  ASSERT_EQ(p2.levels_size(), 3);
-  for (const v1::IndicatorLevel& l : p2.levels()) {
-    EXPECT_EQ(live->FindPerson("p2")->levels[Ordinal(l.indicator())],
-              static_cast<float>(l.level()))
-        << l.indicator();
+  ASSERT_EQ(p2.derived().indicator_size(), 3);
+  for (int i = 0; i < p2.derived().indicator_size(); ++i) {
+    const std::string& id = p2.derived().indicator(i);
+    EXPECT_EQ(live->FindPerson("p2")->levels[Ordinal(id)],
+              p2.derived().level(i))
+        << id;
   }
 
   SnapshotCache loaded(frameworks_.get());

@@ -46,9 +46,8 @@ class TeamManagerTest : public ::testing::Test {
     p->set_mentoring_capacity(mentoring);
     for (const auto& [indicator, level] : levels) {
       if (level < 0) continue;
-      v1::IndicatorLevel* l = record.add_levels();
-      l->set_indicator(indicator);
-      l->set_level(level);
+      record.mutable_derived()->add_indicator(indicator);
+      record.mutable_derived()->add_level(level);
     }
     cache_->PutPerson("acme", record);
   }
@@ -338,9 +337,9 @@ TEST_F(TeamManagerTest, StaffCasesWithMixedWorkloadsIsExact) {
       p->set_target_stage("good");
       p->set_caseload_capacity(std::uniform_int_distribution<int>(1, 4)(rng));
       for (const std::string& id : ids) {
-        v1::IndicatorLevel* l = record.add_levels();
-        l->set_indicator(id);
-        l->set_level(std::uniform_int_distribution<int>(1, 3)(rng));
+        record.mutable_derived()->add_indicator(id);
+        record.mutable_derived()->add_level(
+            std::uniform_int_distribution<int>(1, 3)(rng));
       }
       cache_->PutPerson("acme", record);
     }
@@ -472,9 +471,8 @@ TEST_F(TeamManagerTest, StaffCasesCanStaffTheMostCasesFirst) {
   p->set_caseload_capacity(2);
   for (const auto& [id, level] : std::map<std::string, int>{
            {"j-a1-1", 3}, {"j-a1-2", 1}, {"j-a2-1", 3}, {"j-b1-1", 1}}) {
-    v1::IndicatorLevel* l = record.add_levels();
-    l->set_indicator(id);
-    l->set_level(level);
+    record.mutable_derived()->add_indicator(id);
+    record.mutable_derived()->add_level(level);
   }
   cache_->PutPerson("acme", record);
   // The person fits "big" fully (fit 1) and the small ones a third
