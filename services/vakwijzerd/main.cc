@@ -14,6 +14,8 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "services/grpc/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -184,7 +186,9 @@ int main(int argc, char** argv) {
         kv.second;
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  options.on_listening = [&host](int port) {
+  absl::Time port_open = absl::InfinitePast();
+  options.on_listening = [&host, &port_open](int port) {
+    port_open = absl::Now();
     std::cout << "vakwijzerd: port " << host << ":" << port
               << " open; loading (health: NOT_SERVING until listening)"
               << std::endl;
@@ -202,6 +206,8 @@ int main(int argc, char** argv) {
               << ": loaded " << (*server)->demo_people_loaded()
               << " demo people into organizations/demo" << std::endl;
   }
+  std::cout << "vakwijzerd: read model loaded in "
+            << absl::FormatDuration(absl::Now() - port_open) << std::endl;
   std::cout << "vakwijzerd: listening on " << host << ":" << (*server)->port()
             << std::endl;
 
