@@ -445,17 +445,27 @@ absl::Status IncrementalAssignment::SolveByCostScaling(
               continue;
             }
             // Relabel: the least decrease that makes an arc admissible.
+            // The scan resumes at the first arc of the highest value (the
+            // sink's comes last); arcs before it within eps of it are left
+            // until the next relabel, which saves scanning them again.
             int64_t best = INT64_MIN;
-            for (const Arc& arc : arcs) {
-              if (!arc.chosen) {
-                best = std::max(best, p[left + arc.right] + arc.scaled * alpha);
+            int first = n;
+            const Arc* data = arcs.data();
+            const int64_t* price = p.data() + left;
+            for (int a = 0; a < n; ++a) {
+              if (data[a].chosen) continue;
+              const int64_t v = price[data[a].right] + data[a].scaled * alpha;
+              if (v > best) {
+                best = v;
+                first = a;
               }
             }
-            if (left_to_sink_[u] < left_capacity_[u]) {
-              best = std::max(best, p[sink]);
+            if (left_to_sink_[u] < left_capacity_[u] && p[sink] > best) {
+              best = p[sink];
+              first = n;
             }
-            p[u] = best - eps;
-            cur[u] = 0;
+            p[u] = std::min(p[u], best - eps);
+            cur[u] = first;
           } else if (u < sink) {
             const int j = u - left;
             std::vector<Chosen>& chosen = chosen_at_right_[j];
