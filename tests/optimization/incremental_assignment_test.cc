@@ -320,6 +320,44 @@ TEST(IncrementalAssignmentTest, CancelledCostScalingFinishedByShortestPaths) {
   ExpectConsistent(a, in);
 }
 
+// Successive shortest paths warm-started from the flow and potentials a
+// cost-scaling solve left (as when a heavier edge arrives later).
+TEST(IncrementalAssignmentTest, ShortestPathsContinueAfterCostScaling) {
+  std::mt19937 rng(10);
+  for (int k = 0; k < 20; ++k) {
+    SCOPED_TRACE(absl::StrCat("instance ", k));
+    const Instance in =
+        RandomInstance(rng, 80, 30, 10, /*small_integers=*/k % 2 == 0);
+    IncrementalAssignment a(in.left_capacity, in.right_capacity);
+    AssignmentProblem cold;
+    cold.left_count = 80;
+    cold.right_count = 30;
+    cold.left_capacity = in.left_capacity;
+    cold.left_demand.assign(80, 1);
+    cold.right_capacity = in.right_capacity;
+    const size_t half = in.edges.size() / 2;
+    for (size_t e = 0; e < in.edges.size(); ++e) {
+      if (e == half) {
+        ASSERT_OK(a.Solve());
+        a.set_method(IncrementalAssignment::Method::kSuccessiveShortestPaths);
+      }
+      const auto& edge = in.edges[e];
+      ASSERT_OK(a.AddEdge(edge.left, edge.right, edge.weight).status());
+      cold.edges.push_back(edge);
+    }
+    ASSERT_OK(a.Solve());
+    ASSERT_OK_AND_ASSIGN(const Assignment want, SolveMaxWeightAssignment(cold));
+    int64_t want_scaled = 0;
+    for (const auto& [i, j] : want.pairs) {
+      for (const auto& e : cold.edges) {
+        if (e.left == i && e.right == j) want_scaled += Scaled(e.weight);
+      }
+    }
+    EXPECT_EQ(ChosenScaled(a), want_scaled);
+    ExpectConsistent(a, in);
+  }
+}
+
 TEST(IncrementalAssignmentTest, ValidationNamesTheField) {
   IncrementalAssignment a({1}, {1});
   EXPECT_EQ(a.AddEdge(1, 0, 1).status().code(),
