@@ -136,11 +136,13 @@ class IncrementalAssignment {
  private:
   // An edge as seen from its left node; a left node's arcs are contiguous
   // so that a search scans them in one pass.
+  // 16 bytes: the scans of a left node's arcs are most of a solve's time.
   struct Arc {
     int right;
     int edge;
-    int64_t scaled;  // llround(weight * kAssignmentWeightScale), >= 1
-    bool chosen;
+    // llround(weight * kAssignmentWeightScale), in [1, 1e12].
+    int64_t scaled : 63;
+    uint64_t chosen : 1;
   };
   // A chosen edge as seen from its right node.
   struct Chosen {
