@@ -26,21 +26,38 @@ namespace vakwijzer::optimization {
 // Method: min-cost flow left -> right (cap 1, cost -W) -> sink, where each
 // unit of a left node may also go straight to the sink at cost 0 (stays
 // unmatched), kept optimal together with node potentials pi under which
-// every residual arc has a non-negative reduced cost. Solve() re-optimises
-// only what the edges added since the last Solve() can improve: a left node
-// that gained an edge of negative reduced cost (W > pi(left) - pi(right)) is
-// unassigned, which leaves a unit short at its former partner (or at the
-// sink), its potential is raised until its arcs are non-negative again (it
-// has no residual arc in), and each such unit is routed by Dijkstra with
-// the potentials to the nearest node that is short (successive shortest
-// paths with several targets). Left nodes whose new edges already price out
-// keep their partners. The first Solve() is the same with every left node
-// unassigned. Time per Solve: O(U (E + V) log V) worst case, U = the units
-// of the left nodes unassigned. A search stops at the first node that is
-// short and skips arcs that end farther than one already found, but where
-// many pairs weigh nearly the same it still settles every node on the
-// plateau below that distance: hundreds to thousands per search on the
-// mentor instances of docs/benchmarks.md. Memory: O(V + E).
+// every residual arc has a non-negative reduced cost.
+//
+// Solve() re-optimises by cost scaling (Goldberg, "An efficient
+// implementation of a scaling minimum-cost flow algorithm", 1997): costs
+// are multiplied by alpha = V + 1 (V nodes), the last flow and alpha times
+// the last potentials are the start, and refines at eps = the largest
+// violation / 4, / 16, ... down to 1 push units along arcs of negative
+// reduced cost (first in, first out, with a current arc at left nodes and
+// the sink) and lower prices where none is left. A flow that is 1-optimal
+// for costs times alpha is optimal (a cycle has at most V arcs). Exact
+// integer potentials then come from the prices divided by alpha (every
+// reduced cost >= -1) and label-correcting shortest paths over the
+// residual graph, which in practice change few nodes. Successive shortest
+// paths (below) suffer where many pairs weigh nearly the same: each search
+// settles every node on the plateau below the nearest target, and a pricing
+// round re-routes most units; cost scaling moves prices in steps of eps
+// for many units at once (10,000 people in docs/benchmarks.md: 58 s of
+// solver time down to about 30 s). Time per Solve: O(E) per refine for
+// the saturation pass plus the pushes and relabels (a relabel of a left
+// node scans its arcs), O(log(alpha C)) refines, C the largest weight.
+//
+// When the prices could overflow int64 (16 V^2 times the largest scaled
+// weight above 4e18) or when set_method() asks for it, Solve() uses
+// successive shortest paths instead: a left node that gained an edge of
+// negative reduced cost (W > pi(left) - pi(right)) is unassigned, which
+// leaves a unit short at its former partner (or at the sink), its potential
+// is raised until its arcs are non-negative again (it has no residual arc
+// in), and each such unit is routed by Dijkstra with the potentials to the
+// nearest node that is short (successive shortest paths with several
+// targets). Left nodes whose new edges already price out keep their
+// partners. Time per Solve: O(U (E + V) log V) worst case, U = the units
+// of the left nodes unassigned. Memory, either way: O(V + E).
 //
 // Potentials certify optimality beyond the edges added: after Solve(), an
 // edge (i, j) of scaled weight W that is not (yet) an edge can raise the
@@ -53,7 +70,8 @@ namespace vakwijzer::optimization {
 //
 // Deterministic: the same calls in the same order give the same pairs.
 // Among solutions of equal rounded weight the one kept depends on the
-// order of additions and solves (each search, at equal distance, stops at
+// order of additions and solves (and on the method: cost scaling pushes in
+// node and arc order; successive shortest paths, at equal distance, stop at
 // the first node that is short, preferring the sink, then right nodes, then
 // left nodes, each by index); it is not a closed-form rule.
 class IncrementalAssignment {
@@ -74,11 +92,18 @@ class IncrementalAssignment {
   // number of edges added before it.
   absl::StatusOr<int> AddEdge(int left, int right, double weight);
 
+  // The algorithm of Solve(): kAuto is cost scaling unless its prices
+  // could overflow; kSuccessiveShortestPaths always the searches (tests
+  // compare the two).
+  enum class Method { kAuto, kSuccessiveShortestPaths };
+  void set_method(Method method) { method_ = method; }
+
   // Re-optimises (see above). INVALID_ARGUMENT for negative capacities or
   // when potentials could overflow int64 (more than about 4e18 / (8 V)
   // scaled weight per edge); CANCELLED when `cancelled` returns true
-  // (polled between searches): the state is then inconsistent until the
-  // next Solve() returns OK, which finishes the work.
+  // (polled between refines and every 256 pushes or relabels, or between
+  // searches): the state is then inconsistent until the next Solve()
+  // returns OK, which finishes the work.
   absl::Status Solve(const std::function<bool()>& cancelled = {});
 
   // The chosen (left, right) pairs, sorted; their total weight, adding the
@@ -104,17 +129,20 @@ class IncrementalAssignment {
     return node_[left_count() + right].pi;
   }
 
-  // Left nodes routed by the last Solve() (a measure of its work).
+  // Left nodes routed by the last Solve() by successive shortest paths (a
+  // measure of its work; 0 after cost scaling).
   int64_t last_searches() const { return last_searches_; }
 
  private:
   // An edge as seen from its left node; a left node's arcs are contiguous
   // so that a search scans them in one pass.
+  // 16 bytes: the scans of a left node's arcs are most of a solve's time.
   struct Arc {
     int right;
     int edge;
-    int64_t scaled;  // llround(weight * kAssignmentWeightScale), >= 1
-    bool chosen;
+    // llround(weight * kAssignmentWeightScale), in [1, 1e12].
+    int64_t scaled : 63;
+    uint64_t chosen : 1;
   };
   // A chosen edge as seen from its right node.
   struct Chosen {
@@ -140,6 +168,13 @@ class IncrementalAssignment {
   void Unassign(int i);
   // Routes one unit of left node `src` to the nearest node that is short.
   absl::Status Route(int src);
+  // Chooses / gives up edge slot k of left node i.
+  void Choose(int i, int k);
+  void Unchoose(int i, int k);
+  // No pairs, every unit unrouted, valid potentials: the start of a cold
+  // solve by successive shortest paths.
+  void ResetCold();
+  absl::Status SolveByCostScaling(const std::function<bool()>& cancelled);
 
   std::vector<int> left_capacity_, right_capacity_;
   std::vector<int> edge_left_, edge_slot_;
@@ -156,6 +191,16 @@ class IncrementalAssignment {
   std::vector<Node> node_;
   int64_t max_scaled_ = 1;
   int64_t last_searches_ = 0;
+  Method method_ = Method::kAuto;
+  // Set while a cost-scaling solve has not finished: the flow may have
+  // units not routed anywhere and the potentials are stale.
+  bool needs_reset_ = false;
+
+  // Cost-scaling state, reused: prices (costs times alpha), excesses, the
+  // active nodes and the current arc of each left node.
+  std::vector<int64_t> price_, cs_excess_;
+  std::vector<int> cs_queue_, cs_current_;
+  std::vector<char> cs_queued_;
   bool validated_ = false;
 
   // Search state, reused.

@@ -48,6 +48,9 @@ struct Group {
   std::unique_ptr<MentorLevelTable> table;
   std::vector<int> right_of;
   absl::flat_hash_map<const PersonView*, int> local;
+  // The solver's potential of each mentor, copied before a pricing pass so
+  // that the pass reads them in table order.
+  std::vector<int64_t> potential;
 };
 
 }  // namespace
@@ -123,6 +126,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   std::vector<char> has_gap(left, 0), has_candidate(left, 0);
   std::vector<double> score(widest);
   std::vector<int> stamp(widest, -1);
+  std::vector<int64_t> violation(widest);
   MentorAssignmentStats local_stats;
 
   // The scaled weights of all pairs, kept after the first pass when they
@@ -184,7 +188,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     return absl::OkStatus();
   };
 
-  // The best `count` of the candidates `admit` accepts, by descending key
+  // The best `count` of the candidates `key_of` accepts, by descending key
   // then mentor index, appended as edges of mentee i.
   struct Pick {
     double key;
@@ -199,7 +203,6 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     heap.clear();
     const size_t n = group.table->size();
     for (size_t k = 0; k < n; ++k) {
-      if (score[k] <= 0) continue;
       double key;
       if (!key_of(k, &key)) continue;
       Pick pick{key, static_cast<int>(k)};
@@ -245,7 +248,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     }
     add_best(i, group, initial_edges, [&](size_t k, double* key) {
       *key = score[k];
-      return true;
+      return score[k] > 0;
     });
   }));
   for (int i = 0; i < left; ++i) {
@@ -273,23 +276,45 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
                                       solve_start)
             .count();
     const int edges_before = solver.edge_count();
+    for (auto& [id, group] : groups) {
+      group.potential.resize(group.right_of.size());
+      for (size_t k = 0; k < group.right_of.size(); ++k) {
+        group.potential[k] = solver.LeftPotential(group.right_of[k]);
+      }
+    }
     RETURN_IF_ERROR(pass([&](int i, const Group& group) {
       if (!has_candidate[i]) return;
       const size_t kept = edges_of[i].size();
-      for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
-      add_best(i, group,
-               options.added_edges > 0
-                   ? static_cast<size_t>(options.added_edges)
-                   : std::max(initial_edges, kept),
-               [&](size_t k, double* key) {
-                 if (stamp[k] == i) return false;
-                 const int64_t violation =
-                     (scaled_row != nullptr ? int64_t{scaled_row[k]}
-                                            : Scaled(score[k])) -
-                     price(i, group.right_of[k]);
-                 *key = static_cast<double>(violation);
-                 return violation > 0;
-               });
+      const size_t count = options.added_edges > 0
+                               ? static_cast<size_t>(options.added_edges)
+                               : std::max(initial_edges, kept);
+      if (scaled_row == nullptr) {
+        for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
+        add_best(i, group, count, [&](size_t k, double* key) {
+          if (score[k] <= 0 || stamp[k] == i) return false;
+          const int64_t v = Scaled(score[k]) - price(i, group.right_of[k]);
+          *key = static_cast<double>(v);
+          return v > 0;
+        });
+        return;
+      }
+      // With the kept weights: every pair's violation first, without
+      // branches (skipping the pairs without a weight one by one
+      // mispredicts), then the selection reads them; most are <= 0 once
+      // the first rounds are done.
+      const int64_t* potential = group.potential.data();
+      const int64_t mentee_potential = solver.RightPotential(i);
+      const size_t n = group.table->size();
+      for (size_t k = 0; k < n; ++k) {
+        const int64_t w = scaled_row[k];
+        violation[k] = w > 0 ? w - potential[k] + mentee_potential : 0;
+      }
+      for (int j : edges_of[i]) violation[group.local.at(right[j])] = 0;
+      add_best(i, group, count, [&](size_t k, double* key) {
+        if (violation[k] <= 0) return false;
+        *key = static_cast<double>(violation[k]);
+        return true;
+      });
     }));
     RETURN_IF_ERROR(add_status);
     if (solver.edge_count() == edges_before) break;

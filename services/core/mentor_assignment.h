@@ -58,15 +58,15 @@ struct MentorAssignmentStats {
 // each mentee starts with its `initial_edges` best mentors; the restricted
 // problem is solved by min-cost flow (optimization/incremental_assignment.h,
 // mentors as the side that places units), which keeps its flow and
-// potentials between rounds and re-routes only the mentors that gained an
-// edge of negative reduced cost; the potentials give dual prices, and a
+// potentials between rounds and re-optimises from them by cost scaling;
+// its exact potentials give dual prices, and a
 // pricing pass re-prices every pair and adds the pairs whose reduced cost
 // is negative. When none is left the potentials prove the restricted optimum
 // optimal for all pairs (no negative cycle in the full residual graph).
 // Memory is O(people × units + edges kept) plus 4 bytes per (mentee, mentor
 // of its framework) pair while the weights are kept (about 400 MB at 10,000
 // people); time is one scoring pass of O(mentees × mentors × gap units),
-// cheap passes over the kept weights, and the flow searches, which dominate
+// cheap passes over the kept weights, and the flow solver, which dominates
 // (docs/benchmarks.md). Pair weights in the answer are the matcher's scores
 // bit for bit (Score() of the chosen pairs). Explanations are built for the
 // chosen pairs only; they are the matcher's, without the MMR diversity note.

@@ -1,6 +1,7 @@
 // IncrementalAssignment against a cold solve (SolveMaxWeightAssignment, itself
 // checked against brute force in assignment_test.cc) after every batch of
-// added edges, on random instances.
+// added edges, on random instances; both of its methods against brute force
+// on tiny instances and against each other on larger ones.
 #include "optimization/incremental_assignment.h"
 
 #include <algorithm>
@@ -204,6 +205,157 @@ TEST(IncrementalAssignmentTest, CancelledThenResumed) {
   ASSERT_OK_AND_ASSIGN(const Assignment want, SolveMaxWeightAssignment(cold));
   EXPECT_NEAR(a.TotalWeight(), want.total_weight, 1e-6);
   ExpectConsistent(a, in);
+}
+
+// The best total scaled weight of tiny instances, by trying every subset of
+// edges.
+int64_t BruteForce(const Instance& in, size_t edges) {
+  int64_t best = 0;
+  for (uint32_t mask = 0; mask < (uint32_t{1} << edges); ++mask) {
+    std::vector<int> left_used(in.left_capacity.size(), 0),
+        right_used(in.right_capacity.size(), 0);
+    int64_t total = 0;
+    bool ok = true;
+    for (size_t e = 0; e < edges && ok; ++e) {
+      if (!(mask >> e & 1)) continue;
+      const auto& edge = in.edges[e];
+      ok = ++left_used[edge.left] <= in.left_capacity[edge.left] &&
+           ++right_used[edge.right] <= in.right_capacity[edge.right];
+      total += Scaled(edge.weight);
+    }
+    if (ok) best = std::max(best, total);
+  }
+  return best;
+}
+
+int64_t ChosenScaled(const IncrementalAssignment& a) {
+  int64_t total = 0;
+  for (int e = 0; e < a.edge_count(); ++e) {
+    if (a.EdgeChosen(e)) total += a.EdgeScaled(e);
+  }
+  return total;
+}
+
+// Both methods against brute force after every edge added, on instances of
+// at most 12 edges (so every subset can be tried), tie-heavy and not.
+TEST(IncrementalAssignmentTest, BothMethodsMatchBruteForceOnTinyInstances) {
+  std::mt19937 rng(7);
+  int nontrivial = 0;
+  for (int k = 0; k < 400; ++k) {
+    SCOPED_TRACE(absl::StrCat("instance ", k));
+    const int n = std::uniform_int_distribution<int>(1, 5)(rng);
+    const int m = std::uniform_int_distribution<int>(1, 4)(rng);
+    Instance in = RandomInstance(rng, n, m, 3, /*small_integers=*/k % 2 == 0);
+    if (in.edges.size() > 12) in.edges.resize(12);
+    for (const auto method :
+         {IncrementalAssignment::Method::kAuto,
+          IncrementalAssignment::Method::kSuccessiveShortestPaths}) {
+      IncrementalAssignment a(in.left_capacity, in.right_capacity);
+      a.set_method(method);
+      for (size_t e = 0; e < in.edges.size(); ++e) {
+        const auto& edge = in.edges[e];
+        ASSERT_OK(a.AddEdge(edge.left, edge.right, edge.weight).status());
+        ASSERT_OK(a.Solve());
+        ASSERT_EQ(ChosenScaled(a), BruteForce(in, e + 1)) << "edges " << e + 1;
+        ExpectConsistent(a, in);
+      }
+      nontrivial += a.Pairs().size() >= 2;
+    }
+  }
+  EXPECT_GE(nontrivial, 200);
+}
+
+// Cost scaling (the default) against successive shortest paths on larger
+// instances, batch by batch, both warm.
+TEST(IncrementalAssignmentTest, CostScalingEqualsShortestPaths) {
+  std::mt19937 rng(8);
+  for (int k = 0; k < 12; ++k) {
+    SCOPED_TRACE(absl::StrCat("instance ", k));
+    const Instance in = RandomInstance(rng, 300, 120, 25,
+                                       /*small_integers=*/k % 3 == 0);
+    IncrementalAssignment scaling(in.left_capacity, in.right_capacity);
+    IncrementalAssignment paths(in.left_capacity, in.right_capacity);
+    paths.set_method(IncrementalAssignment::Method::kSuccessiveShortestPaths);
+    size_t next = 0;
+    while (next < in.edges.size()) {
+      const size_t batch =
+          std::uniform_int_distribution<size_t>(1, in.edges.size() / 4)(rng);
+      for (size_t b = 0; b < batch && next < in.edges.size(); ++b, ++next) {
+        const auto& e = in.edges[next];
+        ASSERT_OK(scaling.AddEdge(e.left, e.right, e.weight).status());
+        ASSERT_OK(paths.AddEdge(e.left, e.right, e.weight).status());
+      }
+      ASSERT_OK(scaling.Solve());
+      ASSERT_OK(paths.Solve());
+      ASSERT_EQ(ChosenScaled(scaling), ChosenScaled(paths));
+      ExpectConsistent(scaling, in);
+      ExpectConsistent(paths, in);
+    }
+  }
+}
+
+// A cost-scaling solve cancelled half way, then finished by successive
+// shortest paths (which start again from no pairs).
+TEST(IncrementalAssignmentTest, CancelledCostScalingFinishedByShortestPaths) {
+  std::mt19937 rng(9);
+  const Instance in = RandomInstance(rng, 60, 25, 8, /*small_integers=*/false);
+  IncrementalAssignment a(in.left_capacity, in.right_capacity);
+  AssignmentProblem cold;
+  cold.left_count = 60;
+  cold.right_count = 25;
+  cold.left_capacity = in.left_capacity;
+  cold.left_demand.assign(60, 1);
+  cold.right_capacity = in.right_capacity;
+  cold.edges = in.edges;
+  for (const auto& e : in.edges) {
+    ASSERT_OK(a.AddEdge(e.left, e.right, e.weight).status());
+  }
+  int polls = 0;
+  EXPECT_EQ(a.Solve([&polls] { return ++polls > 3; }).code(),
+            absl::StatusCode::kCancelled);
+  a.set_method(IncrementalAssignment::Method::kSuccessiveShortestPaths);
+  ASSERT_OK(a.Solve());
+  ASSERT_OK_AND_ASSIGN(const Assignment want, SolveMaxWeightAssignment(cold));
+  EXPECT_NEAR(a.TotalWeight(), want.total_weight, 1e-6);
+  ExpectConsistent(a, in);
+}
+
+// Successive shortest paths warm-started from the flow and potentials a
+// cost-scaling solve left (as when a heavier edge arrives later).
+TEST(IncrementalAssignmentTest, ShortestPathsContinueAfterCostScaling) {
+  std::mt19937 rng(10);
+  for (int k = 0; k < 20; ++k) {
+    SCOPED_TRACE(absl::StrCat("instance ", k));
+    const Instance in =
+        RandomInstance(rng, 80, 30, 10, /*small_integers=*/k % 2 == 0);
+    IncrementalAssignment a(in.left_capacity, in.right_capacity);
+    AssignmentProblem cold;
+    cold.left_count = 80;
+    cold.right_count = 30;
+    cold.left_capacity = in.left_capacity;
+    cold.left_demand.assign(80, 1);
+    cold.right_capacity = in.right_capacity;
+    const size_t half = in.edges.size() / 2;
+    for (size_t e = 0; e < in.edges.size(); ++e) {
+      if (e == half) {
+        ASSERT_OK(a.Solve());
+        a.set_method(IncrementalAssignment::Method::kSuccessiveShortestPaths);
+      }
+      const auto& edge = in.edges[e];
+      ASSERT_OK(a.AddEdge(edge.left, edge.right, edge.weight).status());
+      cold.edges.push_back(edge);
+    }
+    ASSERT_OK(a.Solve());
+    ASSERT_OK_AND_ASSIGN(const Assignment want, SolveMaxWeightAssignment(cold));
+    int64_t want_scaled = 0;
+    for (const auto& [i, j] : want.pairs) {
+      for (const auto& e : cold.edges) {
+        if (e.left == i && e.right == j) want_scaled += Scaled(e.weight);
+      }
+    }
+    EXPECT_EQ(ChosenScaled(a), want_scaled);
+    ExpectConsistent(a, in);
+  }
 }
 
 TEST(IncrementalAssignmentTest, ValidationNamesTheField) {
