@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "google/protobuf/arena.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -66,10 +67,10 @@ std::string ItemPrefix(absl::string_view org, CatalogKind kind) {
 // The profile record at `key` joined with the PersonLevels record
 // (`derived`, null when there is none: a record of schema version 1, whose
 // derived fields are moved into StoredProfile.derived).
-absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
-                                           const rocksdb::Slice& value,
-                                           const rocksdb::Slice* derived) {
-  StoredProfile record;
+absl::Status ParseProfile(const rocksdb::Slice& key,
+                          const rocksdb::Slice& value,
+                          const rocksdb::Slice* derived, StoredProfile* out) {
+  StoredProfile& record = *out;
   if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("unparsable profile record at key ", key.ToString()));
@@ -94,7 +95,7 @@ absl::StatusOr<StoredProfile> ParseProfile(const rocksdb::Slice& key,
   record.clear_next_assessment_seq();
   record.clear_levels();
   record.mutable_profile()->clear_assessment_count();
-  return std::move(record);
+  return absl::OkStatus();
 }
 
 // The profile part of `record`, as stored under the person's key.
@@ -286,7 +287,10 @@ absl::StatusOr<StoredProfile> RocksDbStore::GetProfile(const PersonName& name) {
   if (!d.ok() && !d.IsNotFound()) return FromRocksDb(d);
   const rocksdb::Slice value(values[0]);
   const rocksdb::Slice derived_slice(values[1]);
-  return ParseProfile(key, value, d.ok() ? &derived_slice : nullptr);
+  StoredProfile record;
+  RETURN_IF_ERROR(
+      ParseProfile(key, value, d.ok() ? &derived_slice : nullptr, &record));
+  return std::move(record);
 }
 
 absl::Status RocksDbStore::PutProfile(const PersonName& name,
@@ -408,6 +412,7 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   // Every person's keys lie in [prefix + person + "!", prefix + person +
   // "\""): seeking to the end of that skips the person's assessments.
+  google::protobuf::Arena arena;
   it->Seek(start_after.empty() ? prefix
                                : absl::StrCat(prefix, start_after, "\""));
   while (it->Valid()) {
@@ -427,10 +432,15 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
       const bool joined =
           it->Valid() && it->key() == rocksdb::Slice(profile_key + "!");
       const rocksdb::Slice derived = joined ? it->value() : rocksdb::Slice();
-      absl::StatusOr<StoredProfile> record =
-          ParseProfile(profile_key, value, joined ? &derived : nullptr);
-      if (!record.ok()) return record.status();
-      if (!visit(*record)) return absl::OkStatus();
+      // On an arena reset per person: a record is a few hundred small
+      // objects (one per indicator id), freed together.
+      auto* record =
+          google::protobuf::Arena::CreateMessage<StoredProfile>(&arena);
+      RETURN_IF_ERROR(ParseProfile(profile_key, value,
+                                   joined ? &derived : nullptr, record));
+      const bool more = visit(*record);
+      arena.Reset();
+      if (!more) return absl::OkStatus();
     }
     it->Seek(absl::StrCat(prefix, person, "\""));
   }
