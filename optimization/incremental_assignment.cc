@@ -341,6 +341,15 @@ absl::Status IncrementalAssignment::SolveByCostScaling(
     // as a refine at a small eps from far off is a long price war.
     if (!balanced) eps = std::max(eps, alpha * max_scaled_);
     eps = std::max<int64_t>(1, eps);
+    // Node v's arc to the sink (carrying *flow of `capacity`) full when its
+    // reduced cost is negative, empty when positive.
+    auto saturate_to_sink = [&](int v, int* flow, int capacity) {
+      const int64_t r = p[v] - p[sink];
+      const int d = r < 0 ? capacity - *flow : r > 0 ? -*flow : 0;
+      *flow += d;
+      ex[v] -= d;
+      ex[sink] += d;
+    };
     while (true) {
       eps = std::max<int64_t>(1, eps / kScale);
       if (cancelled && cancelled()) {
@@ -363,33 +372,10 @@ absl::Status IncrementalAssignment::SolveByCostScaling(
             --ex[j];
           }
         }
-        const int64_t r = p[i] - p[sink];
-        if (r < 0 && left_to_sink_[i] < left_capacity_[i]) {
-          const int64_t d = left_capacity_[i] - left_to_sink_[i];
-          left_to_sink_[i] += d;
-          ex[i] -= d;
-          ex[sink] += d;
-        } else if (r > 0 && left_to_sink_[i] > 0) {
-          const int64_t d = left_to_sink_[i];
-          left_to_sink_[i] = 0;
-          ex[i] += d;
-          ex[sink] -= d;
-        }
+        saturate_to_sink(i, &left_to_sink_[i], left_capacity_[i]);
       }
       for (int j = 0; j < right; ++j) {
-        const int v = left + j;
-        const int64_t r = p[v] - p[sink];
-        if (r < 0 && right_to_sink_[j] < right_capacity_[j]) {
-          const int64_t d = right_capacity_[j] - right_to_sink_[j];
-          right_to_sink_[j] += d;
-          ex[v] -= d;
-          ex[sink] += d;
-        } else if (r > 0 && right_to_sink_[j] > 0) {
-          const int64_t d = right_to_sink_[j];
-          right_to_sink_[j] = 0;
-          ex[v] += d;
-          ex[sink] -= d;
-        }
+        saturate_to_sink(left + j, &right_to_sink_[j], right_capacity_[j]);
       }
       queue.clear();
       for (int v = 0; v < nodes; ++v) {

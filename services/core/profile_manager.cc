@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <climits>
 #include <map>
-#include <numeric>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -515,19 +515,18 @@ void ProfileManager::AddAssessments(
   // Framework order, as records.proto promises; indicators the framework
   // lacks (the profile changed framework) last, by id. Checked, not
   // assumed: the profile may have changed framework since the last write.
-  auto rank = [&](int i) {
+  // Each indicator is looked up once: (ordinal, id, position).
+  std::vector<std::tuple<int, absl::string_view, int>> rank;
+  rank.reserve(ids.size());
+  for (int i = 0; i < ids.size(); ++i) {
     const framework::IndicatorRef* ref = fw->FindIndicator(ids.Get(i));
-    return std::make_pair(ref ? ref->ordinal : INT_MAX,
-                          absl::string_view(ids.Get(i)));
-  };
-  std::vector<int> order(ids.size());
-  std::iota(order.begin(), order.end(), 0);
-  auto before = [&](int x, int y) { return rank(x) < rank(y); };
-  if (!std::is_sorted(order.begin(), order.end(), before)) {
-    std::sort(order.begin(), order.end(), before);
+    rank.emplace_back(ref ? ref->ordinal : INT_MAX, ids.Get(i), i);
+  }
+  if (!std::is_sorted(rank.begin(), rank.end())) {
+    std::sort(rank.begin(), rank.end());
     storage::PersonLevels sorted;
-    for (int i : order) {
-      sorted.add_indicator(ids.Get(i));
+    for (const auto& [ordinal, id, i] : rank) {
+      sorted.add_indicator(std::string(id));
       sorted.add_level(levels.Get(i));
     }
     ids.Swap(sorted.mutable_indicator());
