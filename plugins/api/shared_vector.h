@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -66,13 +67,39 @@ class SharedVector {
   std::shared_ptr<std::vector<T>> items_;
 };
 
+// The default per-chunk index of a ChunkedVector: none.
+struct NoChunkIndex {
+  template <typename Items>
+  explicit NoChunkIndex(const Items&) {}
+};
+
 // A sequence kept in chunks of about kChunk elements, each shared between
 // copies: a copy costs one pointer per chunk, and inserting, replacing or
 // erasing one element copies one chunk (O(kChunk + size / kChunk)) instead
 // of the whole sequence. Index access is a binary search over the chunks;
 // iteration walks them in order.
-template <typename T>
+//
+// Each chunk may carry an `Index`, a summary of its elements such as a
+// column-major copy of the fields scans read (e.g. PersonColumns in
+// snapshot.h). It is built from the chunk's elements (Index(const
+// std::vector<T>&)) on the first ChunkIndex() call, once, even when several
+// threads ask at the same time, and is shared by every copy that shares the
+// chunk; a change to the chunk drops it. So a write costs no index work and
+// a scan rebuilds only the chunks written since the last scan.
+template <typename T, typename Index = NoChunkIndex>
 class ChunkedVector {
+  struct Lazy {
+    std::once_flag once;
+    std::unique_ptr<const Index> index;
+  };
+  struct Chunk {
+    Chunk() = default;
+    // A copy has the elements, not the index.
+    Chunk(const Chunk& other) : items(other.items) {}
+    std::vector<T> items;
+    std::unique_ptr<Lazy> lazy = std::make_unique<Lazy>();
+  };
+
  public:
   static constexpr size_t kChunk = 256;
   using value_type = T;
@@ -90,10 +117,25 @@ class ChunkedVector {
   bool empty() const { return size_ == 0; }
   const T& operator[](size_t i) const {
     size_t c = ChunkOf(i);
-    return (*chunks_[c])[i - starts_[c]];
+    return chunks_[c]->items[i - starts_[c]];
   }
-  const T& front() const { return chunks_.front()->front(); }
-  const T& back() const { return chunks_.back()->back(); }
+  const T& front() const { return chunks_.front()->items.front(); }
+  const T& back() const { return chunks_.back()->items.back(); }
+
+  // The chunks, for scans that work chunk by chunk: chunk c holds the
+  // elements [ChunkStart(c), ChunkStart(c) + ChunkItems(c).size()).
+  size_t chunk_count() const { return chunks_.size(); }
+  size_t ChunkStart(size_t c) const { return starts_[c]; }
+  const std::vector<T>& ChunkItems(size_t c) const { return chunks_[c]->items; }
+  // Chunk c's index, built on first use. Thread-safe.
+  const Index& ChunkIndex(size_t c) const {
+    const Chunk& chunk = *chunks_[c];
+    Lazy& lazy = *chunk.lazy;
+    std::call_once(lazy.once, [&] {
+      lazy.index = std::make_unique<const Index>(chunk.items);
+    });
+    return *lazy.index;
+  }
 
   class const_iterator {
    public:
@@ -103,10 +145,10 @@ class ChunkedVector {
     using pointer = const T*;
     using reference = const T&;
 
-    const T& operator*() const { return (*(*chunks_)[chunk_])[pos_]; }
+    const T& operator*() const { return (*chunks_)[chunk_]->items[pos_]; }
     const T* operator->() const { return &**this; }
     const_iterator& operator++() {
-      if (++pos_ == (*chunks_)[chunk_]->size()) {
+      if (++pos_ == (*chunks_)[chunk_]->items.size()) {
         ++chunk_;
         pos_ = 0;
       }
@@ -124,7 +166,7 @@ class ChunkedVector {
 
    private:
     friend class ChunkedVector;
-    using Chunks = std::vector<std::shared_ptr<const std::vector<T>>>;
+    using Chunks = std::vector<std::shared_ptr<const Chunk>>;
     const_iterator(const Chunks* chunks, size_t chunk)
         : chunks_(chunks), chunk_(chunk) {}
     const Chunks* chunks_;
@@ -145,20 +187,21 @@ class ChunkedVector {
     // The first chunk whose last element is not below the key.
     auto chunk = std::partition_point(
         chunks_.begin(), chunks_.end(),
-        [&](const auto& c) { return less(c->back(), key); });
+        [&](const auto& c) { return less(c->items.back(), key); });
     if (chunk == chunks_.end()) return size_;
     size_t c = static_cast<size_t>(chunk - chunks_.begin());
-    auto in = std::partition_point((*chunk)->begin(), (*chunk)->end(),
+    const std::vector<T>& items = (*chunk)->items;
+    auto in = std::partition_point(items.begin(), items.end(),
                                    [&](const T& t) { return less(t, key); });
-    return starts_[c] + static_cast<size_t>(in - (*chunk)->begin());
+    return starts_[c] + static_cast<size_t>(in - items.begin());
   }
 
   // Puts `item` before index `i` (at the end for size()).
   void Insert(size_t i, T item) {
     size_t c = i == size_ ? chunks_.size() : ChunkOf(i);
     if (c == chunks_.size()) {  // appending
-      if (c == 0 || chunks_[c - 1]->size() >= kChunk) {
-        chunks_.push_back(std::make_shared<std::vector<T>>());
+      if (c == 0 || chunks_[c - 1]->items.size() >= kChunk) {
+        chunks_.push_back(std::make_shared<Chunk>());
         starts_.push_back(size_);
       } else {
         --c;
@@ -170,9 +213,9 @@ class ChunkedVector {
     ++size_;
     for (size_t j = c + 1; j < starts_.size(); ++j) ++starts_[j];
     if (chunk.size() > 2 * kChunk) {  // split in halves
-      auto tail = std::make_shared<std::vector<T>>(
-          std::make_move_iterator(chunk.begin() + kChunk),
-          std::make_move_iterator(chunk.end()));
+      auto tail = std::make_shared<Chunk>();
+      tail->items.assign(std::make_move_iterator(chunk.begin() + kChunk),
+                         std::make_move_iterator(chunk.end()));
       chunk.resize(kChunk);
       chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c) + 1,
                      std::move(tail));
@@ -192,7 +235,7 @@ class ChunkedVector {
     size_t c = ChunkOf(i);
     --size_;
     for (size_t j = c + 1; j < starts_.size(); ++j) --starts_[j];
-    if (chunks_[c]->size() == 1) {
+    if (chunks_[c]->items.size() == 1) {
       chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
       starts_.erase(starts_.begin() + static_cast<std::ptrdiff_t>(c));
       return;
@@ -202,14 +245,17 @@ class ChunkedVector {
   }
 
  private:
-  // Chunk `c`, copied first when another ChunkedVector shares it. Every
+  // The elements of chunk `c`, about to change: the chunk is copied first
+  // when another ChunkedVector shares it, and its index is dropped. Every
   // chunk is created non-const, so casting constness away is sound; one
   // that no other copy holds cannot be seen by any reader.
   std::vector<T>& MutableChunk(size_t c) {
     if (chunks_[c].use_count() > 1) {
-      chunks_[c] = std::make_shared<std::vector<T>>(*chunks_[c]);
+      chunks_[c] = std::make_shared<Chunk>(*chunks_[c]);
     }
-    return *std::const_pointer_cast<std::vector<T>>(chunks_[c]);
+    Chunk& chunk = *std::const_pointer_cast<Chunk>(chunks_[c]);
+    if (chunk.lazy->index != nullptr) chunk.lazy = std::make_unique<Lazy>();
+    return chunk.items;
   }
 
   // The chunk holding index i < size().
@@ -220,7 +266,7 @@ class ChunkedVector {
            1;
   }
 
-  std::vector<std::shared_ptr<const std::vector<T>>> chunks_;
+  std::vector<std::shared_ptr<const Chunk>> chunks_;
   std::vector<size_t> starts_;  // index of each chunk's first element
   size_t size_ = 0;
 };

@@ -1,6 +1,8 @@
 #include "plugins/api/snapshot.h"
 
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 namespace vakwijzer::plugins {
 namespace {
@@ -14,6 +16,61 @@ const T* FindByName(const SharedVector<T>& items, absl::string_view name) {
 }
 
 }  // namespace
+
+void CompetencyLevels(const PersonView& person, double* out, size_t stride) {
+  const framework::FrameworkIndex& fw = *person.framework;
+  const int columns = fw.competency_count();
+  // Sums and counts first, in out's slots and a small stack array.
+  constexpr int kStack = 64;
+  int stack_known[kStack];
+  std::vector<int> heap_known;
+  int* known = stack_known;
+  if (columns > kStack) {
+    heap_known.resize(columns);
+    known = heap_known.data();
+  }
+  for (int c = 0; c < columns; ++c) {
+    out[c * stride] = 0;
+    known[c] = 0;
+  }
+  const float* levels = person.levels.data();
+  const size_t n_levels = person.levels.size();
+  for (const framework::IndicatorRef* ref :
+       fw.IndicatorsOfTrack(person.track)) {
+    if (static_cast<size_t>(ref->ordinal) >= n_levels) continue;
+    float l = levels[ref->ordinal];
+    if (IsKnown(l)) {
+      out[ref->competency_index * stride] += l;
+      ++known[ref->competency_index];
+    }
+  }
+  for (int c = 0; c < columns; ++c) {
+    out[c * stride] = known[c] > 0 ? out[c * stride] / known[c]
+                                   : std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+PersonColumns::PersonColumns(
+    const std::vector<std::shared_ptr<const PersonView>>& people) {
+  const size_t n = people.size();
+  framework_.reserve(n);
+  mentoring_capacity_.reserve(n);
+  for (const auto& p : people) {
+    framework_.push_back(p->framework);
+    mentoring_capacity_.push_back(p->mentoring_capacity);
+    if (p->framework != nullptr) {
+      competency_columns_ =
+          std::max(competency_columns_, p->framework->competency_count());
+    }
+  }
+  competency_levels_.assign(static_cast<size_t>(competency_columns_) * n,
+                            std::numeric_limits<double>::quiet_NaN());
+  for (size_t r = 0; r < n; ++r) {
+    if (people[r]->framework != nullptr) {
+      CompetencyLevels(*people[r], competency_levels_.data() + r, n);
+    }
+  }
+}
 
 const PersonView* OrgSnapshot::FindPerson(absl::string_view id) const {
   size_t i =

@@ -42,14 +42,52 @@ struct PersonView {
   std::vector<float> levels;
 };
 
+// The columns of one chunk of an organisation's people that scans read,
+// row r being the chunk's r-th person: contiguous, column-major, so that a
+// scan over the gap units of a mentee reads only those units' columns.
+// Built on the first scan after the chunk changed (ChunkedVector).
+class PersonColumns {
+ public:
+  explicit PersonColumns(
+      const std::vector<std::shared_ptr<const PersonView>>& people);
+
+  size_t rows() const { return framework_.size(); }
+  const framework::FrameworkIndex* framework(size_t r) const {
+    return framework_[r];
+  }
+  int mentoring_capacity(size_t r) const { return mentoring_capacity_[r]; }
+  // Each row's level on competency index c of its own framework (NaN when
+  // unknown or when its framework has no competency c), as
+  // CompetencyLevels gives it; rows() values.
+  const double* competency_levels(int c) const {
+    return competency_levels_.data() + static_cast<size_t>(c) * rows();
+  }
+  int competency_columns() const { return competency_columns_; }
+
+ private:
+  std::vector<const framework::FrameworkIndex*> framework_;
+  std::vector<int> mentoring_capacity_;
+  int competency_columns_ = 0;
+  std::vector<double> competency_levels_;  // [c * rows() + r]
+};
+
+// The people of an organisation, sorted by id, with PersonColumns per chunk.
+using PersonTable =
+    ChunkedVector<std::shared_ptr<const PersonView>, PersonColumns>;
+
+// The person's level on every competency of their framework (index order):
+// the mean of their known levels on the competency's indicators of their
+// own track, summed in double in framework order; NaN where none is known.
+// Writes framework->competency_count() values to out[0], out[stride], ….
+void CompetencyLevels(const PersonView& person, double* out, size_t stride);
+
 // An organisation at one moment. Immutable once published; shared by
 // concurrent matches. The service copies the snapshot for every write, so
 // its parts are shared between copies: a write of one person copies one
 // chunk of `people` and never the catalogue (shared_vector.h).
 struct OrgSnapshot {
   std::string org;
-  // Sorted by id.
-  ChunkedVector<std::shared_ptr<const PersonView>> people;
+  PersonTable people;
   // Sorted by name.
   SharedVector<v1::TrainingModule> modules;
   SharedVector<v1::Role> roles;

@@ -35,7 +35,6 @@ namespace vakwijzer::plugins {
 namespace {
 
 constexpr int kMaxExcluded = 100;
-constexpr int kCancelCheckEvery = 4096;
 
 // Scores and relevances are ranked on this grid: sums of the same gaps in a
 // different order differ in their last bits, and such near-equal values
@@ -158,55 +157,13 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   absl::flat_hash_map<absl::string_view, int> team_index;
   std::vector<int> team_ids;
   candidates.reserve(mmr ? org.people.size() : page_size);
-  // Iterators, not indices: an index into the chunked people is a search.
-  auto it = org.people.begin(), view_ahead = it, levels_ahead = it;
-  const auto end = org.people.end();
-  constexpr int kViewAhead = 8, kLevelsAhead = 4;
-  for (int a = 0; a < kViewAhead && view_ahead != end; ++a) ++view_ahead;
-  for (int a = 0; a < kLevelsAhead && levels_ahead != end; ++a) ++levels_ahead;
-  for (size_t i = 0; it != end; ++i, ++it) {
-    if (i % kCancelCheckEvery == 0 && input.cancelled && input.cancelled()) {
-      return absl::CancelledError("mentor: the request was cancelled");
-    }
-    // Scoring is bound by memory latency (each person is a separate
-    // allocation, their levels another); ask for the next ones early.
-    if (view_ahead != end) __builtin_prefetch((view_ahead++)->get());
-    if (levels_ahead != end) {
-      const std::vector<float>& levels = (*levels_ahead++)->levels;
-      const char* data = reinterpret_cast<const char*>(levels.data());
-      const size_t bytes = levels.size() * sizeof(float);
-      for (size_t off = 0; off < bytes; off += 64) {
-        __builtin_prefetch(data + off);
-      }
-    }
-    const PersonView& p = **it;
-    if (&p == mentee) {
-      exclude(p, "the mentee themself");
-      continue;
-    }
-    if (p.framework != fw &&
-        (p.framework == nullptr || p.framework->id() != fw->id())) {
-      exclude(p, absl::StrCat("another framework (",
-                              p.framework ? p.framework->id() : "none", ")"));
-      continue;
-    }
-    if (p.mentoring_capacity <= 0) {
-      exclude(p, "no mentoring capacity");
-      continue;
-    }
-    if (!teams.empty() &&
-        std::none_of(p.teams.begin(), p.teams.end(), [&](const auto& t) {
-          return std::find(teams.begin(), teams.end(), t) != teams.end();
-        })) {
-      exclude(p, not_in_teams);
-      continue;
-    }
-    double score = mentor::Score(s, p);
-    if (score <= 0) {
-      exclude(p, "covers none of the gaps");
-      continue;
-    }
+  auto consider = [&](const PersonView& p, size_t i, double score) {
     ++n;
+    // Far enough below the worst kept candidate that its rank key is lower.
+    if (!mmr && candidates.size() == page_size && page_size > 0 &&
+        score < candidates.front().score - 1e-8) {
+      return;
+    }
     Candidate c{&p, i, score};
     if (!mmr) {
       if (candidates.size() < page_size) {
@@ -217,7 +174,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
         candidates.back() = c;
         std::push_heap(candidates.begin(), candidates.end(), better);
       }
-      continue;
+      return;
     }
     c.teams_begin = static_cast<uint32_t>(team_ids.size());
     for (const std::string& t : p.teams) {
@@ -227,6 +184,60 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     }
     c.teams_end = static_cast<uint32_t>(team_ids.size());
     candidates.push_back(c);
+  };
+  // Chunk by chunk: the filters read the chunk's columns, and at competency
+  // granularity so do the scores (one pass per gap unit over its column);
+  // a person is touched only when they pass, or for the first exclusions.
+  const PersonTable& people = org.people;
+  std::vector<double> scores;
+  for (size_t chunk = 0; chunk < people.chunk_count(); ++chunk) {
+    if (input.cancelled && input.cancelled()) {
+      return absl::CancelledError("mentor: the request was cancelled");
+    }
+    const auto& items = people.ChunkItems(chunk);
+    const PersonColumns& columns = people.ChunkIndex(chunk);
+    const size_t rows = items.size();
+    if (options.by_competency) {
+      scores.assign(rows, 0.0);
+      for (size_t u = 0; u < s.units.size(); ++u) {
+        mentor::AddUnitScores(s, u,
+                              columns.competency_levels(s.units[u].column),
+                              rows, scores.data());
+      }
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      const PersonView* p = items[r].get();
+      const framework::FrameworkIndex* pf = columns.framework(r);
+      if (p == mentee) {
+        exclude(*p, "the mentee themself");
+        continue;
+      }
+      if (pf != fw && (pf == nullptr || pf->id() != fw->id())) {
+        exclude(*p, absl::StrCat("another framework (", pf ? pf->id() : "none",
+                                 ")"));
+        continue;
+      }
+      if (columns.mentoring_capacity(r) <= 0) {
+        exclude(*p, "no mentoring capacity");
+        continue;
+      }
+      if (!teams.empty() &&
+          std::none_of(p->teams.begin(), p->teams.end(), [&](const auto& t) {
+            return std::find(teams.begin(), teams.end(), t) != teams.end();
+          })) {
+        exclude(*p, not_in_teams);
+        continue;
+      }
+      // The columns hold levels on the row's own framework; a framework
+      // with the mentee's id but another index is scored person by person.
+      double score =
+          options.by_competency && pf == fw ? scores[r] : mentor::Score(s, *p);
+      if (score <= 0) {
+        exclude(*p, "covers none of the gaps");
+        continue;
+      }
+      consider(*p, people.ChunkStart(chunk) + r, score);
+    }
   }
   if (excluded > kMaxExcluded) {
     response.add_excluded(

@@ -36,38 +36,22 @@ bool LevelAt(const PersonView& p, const int* first, const int* last,
   return true;
 }
 
-// Person p's level on every column: competencies (mean of the known levels
-// of p's own track's indicators, summed in framework order as LevelAt does)
-// or indicator ordinals (p's own track's only); NaN where unknown. `row`
-// holds `columns` entries, at stride `stride`.
+// Person p's level on every column: competencies (CompetencyLevels) or
+// indicator ordinals (p's own track's only); NaN where unknown. `row` holds
+// `columns` entries, at stride `stride`.
 void RowOf(const framework::FrameworkIndex& fw, bool by_competency,
-           const PersonView& p, int columns, double* row, size_t stride,
-           std::vector<double>* sum, std::vector<int>* known) {
-  for (int c = 0; c < columns; ++c) row[c * stride] = kNoLevel;
-  const std::vector<const framework::IndicatorRef*>& refs =
-      fw.IndicatorsOfTrack(p.track);
-  const float* levels = p.levels.data();
-  const size_t n_levels = p.levels.size();
-  if (!by_competency) {
-    for (const framework::IndicatorRef* ref : refs) {
-      if (static_cast<size_t>(ref->ordinal) >= n_levels) continue;
-      float l = levels[ref->ordinal];
-      if (IsKnown(l)) row[ref->ordinal * stride] = l;
-    }
+           const PersonView& p, int columns, double* row, size_t stride) {
+  if (by_competency) {
+    CompetencyLevels(p, row, stride);
     return;
   }
-  sum->assign(columns, 0.0);
-  known->assign(columns, 0);
-  for (const framework::IndicatorRef* ref : refs) {
+  for (int c = 0; c < columns; ++c) row[c * stride] = kNoLevel;
+  const float* levels = p.levels.data();
+  const size_t n_levels = p.levels.size();
+  for (const framework::IndicatorRef* ref : fw.IndicatorsOfTrack(p.track)) {
     if (static_cast<size_t>(ref->ordinal) >= n_levels) continue;
     float l = levels[ref->ordinal];
-    if (IsKnown(l)) {
-      (*sum)[ref->competency_index] += l;
-      ++(*known)[ref->competency_index];
-    }
-  }
-  for (int c = 0; c < columns; ++c) {
-    if ((*known)[c] > 0) row[c * stride] = (*sum)[c] / (*known)[c];
+    if (IsKnown(l)) row[ref->ordinal * stride] = l;
   }
 }
 
@@ -304,32 +288,32 @@ MentorLevelTable::MentorLevelTable(const framework::FrameworkIndex& framework,
       columns_(ColumnCount(framework, by_competency)) {
   const size_t n = people_.size();
   levels_.assign(static_cast<size_t>(columns_) * n, kNoLevel);
-  std::vector<double> sum;
-  std::vector<int> known;
   for (size_t k = 0; k < n; ++k) {
-    RowOf(framework, by_competency, *people_[k], columns_, &levels_[k], n, &sum,
-          &known);
+    RowOf(framework, by_competency, *people_[k], columns_, &levels_[k], n);
+  }
+}
+
+void AddUnitScores(const MenteeGaps& s, size_t u, const double* levels,
+                   size_t n, double* out) {
+  const double max_level = s.max_level;
+  const double bar = s.bars[u];
+  const double plain = s.gaps[u] * 1.0;
+  const double voorbeeld = s.gaps[u] * (1 + s.bonus);
+  // NaN (no level) fails both comparisons.
+  for (size_t k = 0; k < n; ++k) {
+    const double l = levels[k];
+    const double value = l >= max_level ? voorbeeld : plain;
+    out[k] += l >= bar ? value : 0.0;
   }
 }
 
 // The hot loop of team-wide mentor assignment: one pass per gap unit over a
-// contiguous column, compare-and-select only, which compilers vectorise.
+// contiguous column.
 void MentorLevelTable::ScoreAll(const MenteeGaps& s, double* out) const {
   const size_t n = people_.size();
   std::fill(out, out + n, 0.0);
-  const double voorbeeld_factor = 1 + s.bonus;
-  const double max_level = s.max_level;
   for (size_t u = 0; u < s.units.size(); ++u) {
-    const double* col = levels_.data() + s.units[u].column * n;
-    const double bar = s.bars[u];
-    const double plain = s.gaps[u] * 1.0;
-    const double voorbeeld = s.gaps[u] * voorbeeld_factor;
-    // NaN (no level) fails both comparisons.
-    for (size_t k = 0; k < n; ++k) {
-      const double l = col[k];
-      const double value = l >= max_level ? voorbeeld : plain;
-      out[k] += l >= bar ? value : 0.0;
-    }
+    AddUnitScores(s, u, levels_.data() + s.units[u].column * n, n, out);
   }
 }
 

@@ -109,6 +109,13 @@ struct Cover {
 double Covers(const MenteeGaps& gaps, const PersonView& mentor,
               std::vector<Cover>* covers);
 
+// Adds gap unit u's value to out[k] for the k < n levels levels[k] (NaN:
+// no level) of people on the mentee's framework: the hot loop of scoring
+// by columns, compare-and-select only, which compilers vectorise. Summed
+// over the units in order from 0, it gives Score bit for bit.
+void AddUnitScores(const MenteeGaps& gaps, size_t u, const double* levels,
+                   size_t n, double* out);
+
 // Fills item.contributions and item.explanation for the pair, as the mentor
 // matcher shows it: covered units by value, the mentor's places and teams;
 // with `diversity_penalty` > 0 notes that the mentor shares a team with a

@@ -1,7 +1,10 @@
 #include "plugins/api/shared_vector.h"
 
+#include <atomic>
+#include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -9,9 +12,36 @@
 namespace vakwijzer::plugins {
 namespace {
 
-template <typename T>
-std::vector<T> Contents(const ChunkedVector<T>& v) {
+template <typename T, typename Index>
+std::vector<T> Contents(const ChunkedVector<T, Index>& v) {
   return std::vector<T>(v.begin(), v.end());
+}
+
+// A chunk index that sums its chunk and counts how often it was built.
+std::atomic<int> sum_index_builds{0};
+struct SumIndex {
+  explicit SumIndex(const std::vector<int>& items)
+      : sum(std::accumulate(items.begin(), items.end(), 0L)) {
+    ++sum_index_builds;
+  }
+  long sum;
+};
+
+// Every chunk's index sums that chunk, and the chunks laid end to end are
+// the contents.
+template <typename Index>
+void ExpectChunksAgree(const ChunkedVector<int, Index>& v) {
+  std::vector<int> joined;
+  for (size_t c = 0; c < v.chunk_count(); ++c) {
+    const std::vector<int>& items = v.ChunkItems(c);
+    ASSERT_EQ(v.ChunkStart(c), joined.size()) << "chunk " << c;
+    ASSERT_FALSE(items.empty());
+    EXPECT_EQ(v.ChunkIndex(c).sum,
+              std::accumulate(items.begin(), items.end(), 0L))
+        << "chunk " << c;
+    joined.insert(joined.end(), items.begin(), items.end());
+  }
+  EXPECT_EQ(joined, Contents(v));
 }
 
 // Random inserts, replacements and erasures against std::vector as the
@@ -97,6 +127,60 @@ TEST(SharedVectorTest, CopiesShareUntilChanged) {
   SharedVector<int> empty;
   EXPECT_TRUE(empty.empty());
   EXPECT_TRUE(empty.begin() == empty.end());
+}
+
+// Indexes are built on first use, dropped by a change to their chunk, and
+// shared (not rebuilt) by copies that share the chunk.
+TEST(ChunkedVectorTest, ChunkIndexFollowsEveryChange) {
+  std::mt19937 random(11);
+  ChunkedVector<int, SumIndex> v;
+  std::vector<ChunkedVector<int, SumIndex>> copies;
+  for (int step = 0; step < 5000; ++step) {
+    int op = static_cast<int>(random() % 4);
+    if (v.empty() || op < 2) {
+      v.Insert(random() % (v.size() + 1), step);
+    } else if (op < 3) {
+      v.Set(random() % v.size(), -step);
+    } else {
+      v.Erase(random() % v.size());
+    }
+    if (step % 251 == 0) {
+      ExpectChunksAgree(v);
+      copies.push_back(v);
+    }
+  }
+  ExpectChunksAgree(v);
+  for (const auto& copy : copies) ExpectChunksAgree(copy);
+
+  // A copy shares every built index; a change rebuilds one.
+  ChunkedVector<int, SumIndex> copy = v;
+  int before = sum_index_builds;
+  ExpectChunksAgree(copy);
+  EXPECT_EQ(sum_index_builds, before);
+  copy.Set(0, 1000000);
+  ExpectChunksAgree(copy);
+  EXPECT_EQ(sum_index_builds, before + 1);
+  EXPECT_NE(v[0], 1000000);
+  ExpectChunksAgree(v);
+  EXPECT_EQ(sum_index_builds, before + 1);
+}
+
+TEST(ChunkedVectorTest, ChunkIndexIsBuiltOnceUnderConcurrentReaders) {
+  ChunkedVector<int, SumIndex> v;
+  for (int i = 0; i < 5000; ++i) v.push_back(i);
+  int before = sum_index_builds;
+  std::vector<std::thread> readers;
+  std::atomic<long> total{0};
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      long sum = 0;
+      for (size_t c = 0; c < v.chunk_count(); ++c) sum += v.ChunkIndex(c).sum;
+      total += sum;
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(total, 4L * 4999 * 5000 / 2);
+  EXPECT_EQ(sum_index_builds, before + static_cast<int>(v.chunk_count()));
 }
 
 }  // namespace
