@@ -1,6 +1,7 @@
 #include "plugins/api/snapshot.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -50,6 +51,50 @@ void CompetencyLevels(const PersonView& person, double* out, size_t stride) {
   }
 }
 
+void TrackTally::Add(const PersonView& person) {
+  const int bins = framework->max_level() + 1;
+  const std::vector<const framework::IndicatorRef*>& refs =
+      framework->IndicatorsOfTrack(track);
+  if (indicators.empty()) {
+    indicators.resize(refs.size());
+    distribution.assign(refs.size() * bins, 0);
+  }
+  ++people;
+  const double target = person.target_level;
+  for (size_t j = 0; j < refs.size(); ++j) {
+    Indicator& t = indicators[j];
+    float level = person.levels[refs[j]->ordinal];
+    if (!IsKnown(level)) {
+      ++t.unknown;
+      continue;
+    }
+    double gap = std::max(0.0, target - static_cast<double>(level));
+    t.gap += gap;
+    t.at_target += gap == 0;
+    t.bus += level >= person.target_level;
+    distribution[j * bins + std::clamp(static_cast<int>(std::floor(level)), 0,
+                                       bins - 1)]++;
+  }
+}
+
+std::vector<TrackTally> TallyTracks(
+    const std::vector<const PersonView*>& people) {
+  std::vector<TrackTally> out;
+  for (const PersonView* p : people) {
+    if (p->framework == nullptr) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const TrackTally& t) {
+      return t.framework == p->framework && t.track == p->track;
+    });
+    if (it == out.end()) {
+      it = out.emplace(out.end());
+      it->framework = p->framework;
+      it->track = p->track;
+    }
+    it->Add(*p);
+  }
+  return out;
+}
+
 PersonColumns::PersonColumns(
     const std::vector<std::shared_ptr<const PersonView>>& people) {
   const size_t n = people.size();
@@ -65,11 +110,15 @@ PersonColumns::PersonColumns(
   }
   competency_levels_.assign(static_cast<size_t>(competency_columns_) * n,
                             std::numeric_limits<double>::quiet_NaN());
+  std::vector<const PersonView*> rows;
+  rows.reserve(n);
   for (size_t r = 0; r < n; ++r) {
+    rows.push_back(people[r].get());
     if (people[r]->framework != nullptr) {
       CompetencyLevels(*people[r], competency_levels_.data() + r, n);
     }
   }
+  tallies_ = TallyTracks(rows);
 }
 
 const PersonView* OrgSnapshot::FindPerson(absl::string_view id) const {

@@ -42,6 +42,35 @@ struct PersonView {
   std::vector<float> levels;
 };
 
+// A team summary's sums over the people of one framework and track, per
+// indicator of the track (IndicatorsOfTrack order): with T a person's
+// target level and l their level, a known level adds max(0, T − l) to the
+// gap, 1 to at_target when l ≥ T (so the gap is 0), 1 to bus when l ≥ T,
+// and 1 to the distribution bin floor(l) (clamped to the scale); an
+// unknown one adds 1 to unknown. Gaps are summed in double in person order.
+struct TrackTally {
+  struct Indicator {
+    int unknown = 0;
+    int at_target = 0;
+    int bus = 0;
+    double gap = 0;
+  };
+  const framework::FrameworkIndex* framework = nullptr;
+  std::string track;
+  int people = 0;
+  std::vector<Indicator> indicators;
+  // [j * (framework->max_level() + 1) + bin] for indicator j.
+  std::vector<int> distribution;
+
+  // Adds `person`, who must be of this framework and track.
+  void Add(const PersonView& person);
+};
+
+// The tallies of `people` (those with a framework), one per framework and
+// track in order of first appearance.
+std::vector<TrackTally> TallyTracks(
+    const std::vector<const PersonView*>& people);
+
 // The columns of one chunk of an organisation's people that scans read,
 // row r being the chunk's r-th person: contiguous, column-major, so that a
 // scan over the gap units of a mentee reads only those units' columns.
@@ -63,12 +92,15 @@ class PersonColumns {
     return competency_levels_.data() + static_cast<size_t>(c) * rows();
   }
   int competency_columns() const { return competency_columns_; }
+  // TallyTracks of the chunk's people.
+  const std::vector<TrackTally>& tallies() const { return tallies_; }
 
  private:
   std::vector<const framework::FrameworkIndex*> framework_;
   std::vector<int> mentoring_capacity_;
   int competency_columns_ = 0;
   std::vector<double> competency_levels_;  // [c * rows() + r]
+  std::vector<TrackTally> tallies_;
 };
 
 // The people of an organisation, sorted by id, with PersonColumns per chunk.

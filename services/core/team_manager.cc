@@ -27,19 +27,21 @@ std::string PersonResource(absl::string_view org, const PersonView& p) {
   return absl::StrCat("organizations/", org, "/people/", p.id);
 }
 
+// Whether `selector` selects `p`.
+bool Selected(const PersonView& p, const v1::TeamSelector& selector) {
+  return (selector.team().empty() ||
+          std::find(p.teams.begin(), p.teams.end(), selector.team()) !=
+              p.teams.end()) &&
+         (selector.role().empty() || p.role == selector.role()) &&
+         (selector.track().empty() || p.track == selector.track());
+}
+
 // The selected people of `snap`, in order of id.
-absl::StatusOr<std::vector<const PersonView*>> Select(
-    const OrgSnapshot& snap, const v1::TeamSelector& selector) {
+std::vector<const PersonView*> Select(const OrgSnapshot& snap,
+                                      const v1::TeamSelector& selector) {
   std::vector<const PersonView*> out;
   for (const auto& p : snap.people) {
-    if (!selector.team().empty() &&
-        std::find(p->teams.begin(), p->teams.end(), selector.team()) ==
-            p->teams.end()) {
-      continue;
-    }
-    if (!selector.role().empty() && p->role != selector.role()) continue;
-    if (!selector.track().empty() && p->track != selector.track()) continue;
-    out.push_back(p.get());
+    if (Selected(*p, selector)) out.push_back(p.get());
   }
   return out;
 }
@@ -186,8 +188,7 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
   const double budget = request.budget_cost();
   const int max_sessions = request.max_sessions();
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
-  ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
-                   Select(*snap, request.selector()));
+  std::vector<const PersonView*> people = Select(*snap, request.selector());
 
   std::vector<Learner> start;
   double team_gap = 0;
@@ -481,82 +482,95 @@ absl::StatusOr<v1::TeamTrainingPlan> TeamManager::PlanTeamTraining(
 absl::Status TeamManager::ScoreTeam(
     const v1::ScoreTeamRequest& request,
     const std::function<bool(const v1::ScoreTeamResponse&)>& emit) const {
-  ASSIGN_OR_RETURN(
-      std::string org,
-      ParseOrganizationName(request.selector().parent(), "selector.parent"));
+  const v1::TeamSelector& selector = request.selector();
+  ASSIGN_OR_RETURN(std::string org,
+                   ParseOrganizationName(selector.parent(), "selector.parent"));
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
-  ASSIGN_OR_RETURN(std::vector<const PersonView*> people,
-                   Select(*snap, request.selector()));
+
+  // The summary adds up per-chunk tallies (plugins::TrackTally), in chunk
+  // order: without a team or role filter those the snapshot keeps per chunk
+  // (a track filter picks that track's), otherwise those of the chunk's
+  // selected people. Either way the same sums in the same order.
+  const plugins::PersonTable& table = snap->people;
+  const bool whole_chunks = selector.team().empty() && selector.role().empty();
+  std::vector<const PersonView*> people;  // selected, when needed
+  std::vector<std::vector<plugins::TrackTally>> owned;
+  owned.reserve(table.chunk_count());
+  std::vector<const plugins::TrackTally*> parts;
+  for (size_t c = 0; c < table.chunk_count(); ++c) {
+    if (!whole_chunks || request.include_people()) {
+      std::vector<const PersonView*> chosen;
+      for (const auto& p : table.ChunkItems(c)) {
+        if (Selected(*p, selector)) chosen.push_back(p.get());
+      }
+      if (request.include_people()) {
+        people.insert(people.end(), chosen.begin(), chosen.end());
+      }
+      if (!whole_chunks) {
+        owned.push_back(plugins::TallyTracks(chosen));
+        for (const plugins::TrackTally& t : owned.back()) parts.push_back(&t);
+        continue;
+      }
+    }
+    for (const plugins::TrackTally& t : table.ChunkIndex(c).tallies()) {
+      if (selector.track().empty() || t.track == selector.track()) {
+        parts.push_back(&t);
+      }
+    }
+  }
   const framework::FrameworkIndex* fw = nullptr;
-  for (const PersonView* p : people) {
-    if (fw != nullptr && p->framework != fw) {
+  int selected = 0;
+  for (const plugins::TrackTally* t : parts) {
+    if (fw != nullptr && t->framework != fw) {
       return absl::FailedPreconditionError(absl::StrCat(
           "selector: the team spans frameworks ", fw->id(), " and ",
-          p->framework->id(), "; narrow it by team, role or track"));
+          t->framework->id(), "; narrow it by team, role or track"));
     }
-    fw = p->framework;
+    fw = t->framework;
+    selected += t->people;
   }
 
   v1::ScoreTeamResponse summary_message;
   v1::TeamSummary* summary = summary_message.mutable_summary();
-  summary->set_people(static_cast<int>(people.size()));
+  summary->set_people(selected);
   if (fw == nullptr) {
     return emit(summary_message) ? absl::OkStatus()
                                  : absl::CancelledError("client went away");
   }
   summary->set_framework(fw->proto().name());
 
-  const int levels = fw->max_level() + 1;
-  struct IndicatorTally {
-    int people = 0, unknown = 0, at_target = 0, bus = 0;
-    double gap = 0;
-    std::vector<int> distribution;
-  };
-  // Dense by ordinal and competency index: no per-person allocation unless
-  // rows are asked for.
-  const size_t ordinals = people.front()->levels.size();
-  std::vector<IndicatorTally> by_ordinal(ordinals);
-  std::vector<const framework::IndicatorRef*> ref_of(ordinals);
+  // Every indicator of the framework by ordinal, and every competency by
+  // index.
+  std::vector<const framework::IndicatorRef*> ref_of;
+  std::vector<const v1::Competency*> competency_of(fw->competency_count());
   for (const auto& track : fw->proto().tracks()) {
     for (const framework::IndicatorRef* r : fw->IndicatorsOfTrack(track.id())) {
+      if (static_cast<size_t>(r->ordinal) >= ref_of.size()) {
+        ref_of.resize(r->ordinal + 1);
+      }
       ref_of[r->ordinal] = r;
+      competency_of[r->competency_index] = r->competency;
     }
   }
+
+  // Rows: per person, their gaps on their track's indicators.
   std::vector<std::pair<double, int>> competency(fw->competency_count());
-  std::vector<const v1::Competency*> competency_of(fw->competency_count());
-  for (const framework::IndicatorRef* r : ref_of) {
-    if (r != nullptr) competency_of[r->competency_index] = r->competency;
-  }
   std::vector<int> touched;  // competencies of this person's row
   for (const PersonView* p : people) {
     double gap = 0, target = 0;
     int rated = 0;
     const auto& refs = fw->IndicatorsOfTrack(p->track);
     for (const framework::IndicatorRef* ref : refs) {
-      IndicatorTally& t = by_ordinal[ref->ordinal];
-      if (t.distribution.empty()) t.distribution.assign(levels, 0);
-      ++t.people;
       float level = p->levels[ref->ordinal];
-      if (!plugins::IsKnown(level)) {
-        ++t.unknown;
-        continue;
-      }
+      if (!plugins::IsKnown(level)) continue;
       double g = std::max(0.0, p->target_level - static_cast<double>(level));
-      t.gap += g;
-      t.at_target += g == 0;
-      t.bus += level >= p->target_level;
-      t.distribution[std::clamp(static_cast<int>(std::floor(level)), 0,
-                                levels - 1)]++;
       gap += g;
       target += p->target_level;
       ++rated;
-      if (request.include_people()) {
-        auto& c = competency[ref->competency_index];
-        if (c.second++ == 0) touched.push_back(ref->competency_index);
-        c.first += g;
-      }
+      auto& c = competency[ref->competency_index];
+      if (c.second++ == 0) touched.push_back(ref->competency_index);
+      c.first += g;
     }
-    if (!request.include_people()) continue;
     v1::ScoreTeamResponse row;
     v1::PersonScore* score = row.mutable_person();
     score->set_person(PersonResource(org, *p));
@@ -577,10 +591,34 @@ absl::Status TeamManager::ScoreTeam(
     touched.clear();
     if (!emit(row)) return absl::CancelledError("client went away");
   }
+  // The parts added up by ordinal.
+  const int bins = fw->max_level() + 1;
+  struct IndicatorTally {
+    int people = 0, unknown = 0, at_target = 0, bus = 0;
+    double gap = 0;
+    std::vector<int> distribution;
+  };
+  std::vector<IndicatorTally> by_ordinal(ref_of.size());
+  for (const plugins::TrackTally* part : parts) {
+    const auto& refs = fw->IndicatorsOfTrack(part->track);
+    for (size_t j = 0; j < refs.size(); ++j) {
+      IndicatorTally& t = by_ordinal[refs[j]->ordinal];
+      const plugins::TrackTally::Indicator& in = part->indicators[j];
+      if (t.distribution.empty()) t.distribution.assign(bins, 0);
+      t.people += part->people;
+      t.unknown += in.unknown;
+      t.at_target += in.at_target;
+      t.bus += in.bus;
+      t.gap += in.gap;
+      for (int b = 0; b < bins; ++b) {
+        t.distribution[b] += part->distribution[j * bins + b];
+      }
+    }
+  }
 
   std::map<std::string, Tally> competencies, clusters;
   Tally overall;
-  for (size_t ordinal = 0; ordinal < ordinals; ++ordinal) {
+  for (size_t ordinal = 0; ordinal < by_ordinal.size(); ++ordinal) {
     const IndicatorTally& t = by_ordinal[ordinal];
     if (t.people == 0) continue;
     const framework::IndicatorRef* ref = ref_of[ordinal];
@@ -639,10 +677,8 @@ absl::StatusOr<v1::MentorAssignment> TeamManager::AssignMentors(
         "mentors.parent: must be empty or equal mentees.parent");
   }
   std::shared_ptr<const OrgSnapshot> snap = cache_->Get(org);
-  ASSIGN_OR_RETURN(std::vector<const PersonView*> mentees,
-                   Select(*snap, request.mentees()));
-  ASSIGN_OR_RETURN(std::vector<const PersonView*> mentors,
-                   Select(*snap, request.mentors()));
+  std::vector<const PersonView*> mentees = Select(*snap, request.mentees());
+  std::vector<const PersonView*> mentors = Select(*snap, request.mentors());
   // The pairs are weighed as the mentor matcher weighs them, with its
   // parameters and the server's defaults for it.
   const plugins::Matcher* matcher = matchers_->Find("mentor");

@@ -554,6 +554,145 @@ TEST_F(TeamManagerTest, ScoreTeamStreamsATenThousandPersonTeam) {
   EXPECT_EQ(summary.overall().unknown(), 2000 + 2 * kPeople);
 }
 
+// ScoreTeam's summary against brute force over random people of both
+// tracks, for every kind of selector, before and after writes (the
+// summary adds up per-chunk tallies that writes invalidate); with and
+// without rows the summary is the same, bit for bit.
+TEST_F(TeamManagerTest, ScoreTeamSummaryMatchesBruteForce) {
+  struct Person {
+    std::string id, track, team, role;
+    int target;
+    std::map<std::string, double> levels;  // rated only
+  };
+  const std::map<std::string, std::vector<std::string>> indicators = {
+      {"junior", {"j-a1-1", "j-a1-2", "j-a2-1", "j-b1-1"}},
+      {"senior", {"s-a1-1", "s-a2-1", "s-b1-1"}}};
+  const double kLevels[] = {-1, 0, 0.5, 1, 1.75, 2, 3};
+  std::mt19937 random(5);
+  std::map<std::string, Person> people;
+  auto put = [&](const std::string& id) {
+    Person p{id, random() % 3 ? "junior" : "senior",
+             absl::StrCat("t", random() % 3), absl::StrCat("r", random() % 2),
+             static_cast<int>(1 + random() % 2), {}};
+    storage::StoredProfile record;
+    v1::Profile* profile = record.mutable_profile();
+    profile->set_name(absl::StrCat("organizations/acme/people/", id));
+    profile->set_framework("frameworks/mini");
+    profile->set_track(p.track);
+    profile->set_target_stage(p.target == 1 ? "basic" : "good");
+    profile->add_teams(p.team);
+    profile->set_role(p.role);
+    for (const std::string& indicator : indicators.at(p.track)) {
+      double level = kLevels[random() % 7];
+      if (level < 0) continue;
+      p.levels[indicator] = level;
+      record.mutable_derived()->add_indicator(indicator);
+      record.mutable_derived()->add_level(level);
+    }
+    cache_->PutPerson("acme", record);
+    people[id] = p;
+  };
+  for (int k = 0; k < 1500; ++k) put(absl::StrCat("p", 10000 + k));
+
+  auto check = [&](v1::TeamSelector selector) {
+    SCOPED_TRACE(selector.ShortDebugString());
+    selector.set_parent("organizations/acme");
+    v1::ScoreTeamRequest request;
+    *request.mutable_selector() = selector;
+    std::vector<v1::ScoreTeamResponse> parts = Score(request);
+    ASSERT_EQ(parts.size(), 1u);
+    const v1::TeamSummary& summary = parts[0].summary();
+    request.set_include_people(true);
+    std::vector<v1::ScoreTeamResponse> with_rows = Score(request);
+    ASSERT_FALSE(with_rows.empty());
+    EXPECT_EQ(with_rows.back().summary().SerializeAsString(),
+              summary.SerializeAsString());
+
+    int selected = 0, overall_unknown = 0, overall_rated = 0;
+    double overall_gap = 0;
+    std::map<std::string, const v1::IndicatorTeamScore*> got;
+    for (const auto& s : summary.indicators()) got[s.indicator()] = &s;
+    std::map<std::string, std::vector<const Person*>> by_track;
+    for (const auto& [id, p] : people) {
+      if ((selector.team().empty() || p.team == selector.team()) &&
+          (selector.role().empty() || p.role == selector.role()) &&
+          (selector.track().empty() || p.track == selector.track())) {
+        ++selected;
+        by_track[p.track].push_back(&p);
+      }
+    }
+    EXPECT_EQ(summary.people(), selected);
+    size_t expected_indicators = 0;
+    for (const auto& [track, members] : by_track) {
+      for (const std::string& indicator : indicators.at(track)) {
+        ++expected_indicators;
+        int unknown = 0, at_target = 0, bus = 0;
+        double gap = 0;
+        std::vector<int> distribution(4, 0);
+        for (const Person* p : members) {
+          auto it = p->levels.find(indicator);
+          if (it == p->levels.end()) {
+            ++unknown;
+            continue;
+          }
+          double g = std::max(0.0, p->target - it->second);
+          gap += g;
+          at_target += g == 0;
+          bus += it->second >= p->target;
+          ++distribution[static_cast<int>(std::floor(it->second))];
+        }
+        ASSERT_EQ(got.count(indicator), 1u) << indicator;
+        const v1::IndicatorTeamScore& s = *got[indicator];
+        int rated = static_cast<int>(members.size()) - unknown;
+        EXPECT_EQ(s.people(), static_cast<int>(members.size())) << indicator;
+        EXPECT_EQ(s.unknown(), unknown) << indicator;
+        EXPECT_EQ(s.bus_factor(), bus) << indicator;
+        EXPECT_NEAR(s.mean_gap(), rated ? gap / rated : 0, kEps);
+        EXPECT_NEAR(s.share_at_target(),
+                    rated ? static_cast<double>(at_target) / rated : 0, kEps);
+        EXPECT_EQ(
+            std::vector<int>(s.distribution().begin(), s.distribution().end()),
+            distribution)
+            << indicator;
+        overall_unknown += unknown;
+        overall_rated += rated;
+        overall_gap += gap;
+      }
+    }
+    EXPECT_EQ(static_cast<size_t>(summary.indicators_size()),
+              expected_indicators);
+    EXPECT_EQ(summary.overall().unknown(), overall_unknown);
+    EXPECT_NEAR(summary.overall().mean_gap(),
+                overall_rated ? overall_gap / overall_rated : 0, kEps);
+  };
+  auto check_all = [&] {
+    v1::TeamSelector selector;
+    check(selector);
+    selector.set_track("senior");
+    check(selector);
+    selector.set_track("");
+    selector.set_team("t1");
+    check(selector);
+    selector.set_role("r0");
+    check(selector);
+    selector.set_team("");
+    selector.set_track("junior");
+    check(selector);
+  };
+  check_all();
+  // Writes after the first scans: replaced, new and erased people.
+  for (int k = 0; k < 100; ++k) {
+    put(absl::StrCat("p", 10000 + random() % 1500));
+    put(absl::StrCat("q", k));
+  }
+  for (int k = 0; k < 50; ++k) {
+    std::string id = absl::StrCat("p", 10000 + 7 * k);
+    cache_->ErasePerson("acme", id);
+    people.erase(id);
+  }
+  check_all();
+}
+
 // Team training plans against brute force over every set of (person,
 // module) pairs on small random teams: the plan keeps every budget, its
 // gain is what it really closes, it reaches at least half of (1 - 1/e) of
