@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/bench_util.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
 #include "plugins/api/matcher.h"
 #include "plugins/api/params.h"
@@ -32,7 +33,8 @@ const plugins::OrgSnapshot& MentorOrg(int people) {
 }
 
 void RunMentor(benchmark::State& state,
-               std::unique_ptr<plugins::Matcher> matcher) {
+               std::unique_ptr<plugins::Matcher> matcher,
+               const ScanPool* pool = nullptr) {
   const plugins::OrgSnapshot& org = MentorOrg(static_cast<int>(state.range(0)));
   v1::MatchRequest request;
   request.set_parent("organizations/bench");
@@ -52,8 +54,8 @@ void RunMentor(benchmark::State& state,
     return;
   }
   const std::function<bool()> cancelled = [] { return false; };
-  plugins::MatchInput input{org, bench::Frameworks(), request, *params,
-                            cancelled};
+  plugins::MatchInput input{org,     bench::Frameworks(), request,
+                            *params, cancelled,           pool};
   int64_t candidates = 0;
   for (auto _ : state) {
     auto response = matcher->Match(input);
@@ -74,6 +76,12 @@ void BM_Mentor(benchmark::State& state) {
   RunMentor(state, plugins::NewMentorMatcher());
 }
 
+// BM_Mentor with the scan split over a pool of two threads (--scan_threads).
+void BM_MentorSplit(benchmark::State& state) {
+  static const ScanPool* pool = new ScanPool(2);
+  RunMentor(state, plugins::NewMentorMatcher(), pool);
+}
+
 void BM_MentorReference(benchmark::State& state) {
   RunMentor(state, plugins::reference::NewReferenceMentorMatcher());
 }
@@ -82,6 +90,9 @@ BENCHMARK(BM_Mentor)
     ->ArgNames({"people", "indicator", "lambda10"})
     ->ArgsProduct({{1000, 10000, 100000}, {0, 1}, {10, 7}})
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MentorSplit)
+    ->ArgNames({"people", "indicator", "lambda10"})
+    ->ArgsProduct({{10000, 100000}, {0, 1}, {10, 7}});
 BENCHMARK(BM_MentorReference)
     ->ArgNames({"people", "indicator", "lambda10"})
     ->ArgsProduct({{1000, 10000, 100000}, {0, 1}, {10, 7}})

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
 #include "plugins/api/params.h"
 #include "plugins/api/snapshot.h"
@@ -31,6 +32,9 @@ struct MatchInput {
   // Set when the caller gave up (deadline, cancellation): long matchers
   // check it now and then and return CANCELLED.
   const std::function<bool()>& cancelled;
+  // Threads a scan of the whole organisation may split over; null: scan on
+  // the calling thread.
+  const ScanPool* pool = nullptr;
 };
 
 class Matcher {

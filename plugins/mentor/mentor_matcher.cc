@@ -136,14 +136,8 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   // (lambda >= 1) only the best page_size candidates are kept, in a heap
   // whose top is the worst of them; MMR needs every candidate's relevance.
   v1::MatchResponse response;
-  int excluded = 0;
   auto name_of = [&](const PersonView& p) {
     return PersonName{org.org, p.id}.Format();
-  };
-  auto exclude = [&](const PersonView& p, absl::string_view why) {
-    if (excluded++ < kMaxExcluded) {
-      response.add_excluded(absl::StrCat(name_of(p), ": ", why));
-    }
   };
   auto better = [](const Candidate& a, const Candidate& b) {
     return a.score_key != b.score_key ? a.score_key > b.score_key
@@ -152,20 +146,49 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   const bool mmr = lambda < 1;
   const std::string not_in_teams =
       absl::StrCat("not in teams ", absl::StrJoin(teams, ", "));
-  std::vector<Candidate> candidates;
-  size_t n = 0;  // candidates seen
-  absl::flat_hash_map<absl::string_view, int> team_index;
-  std::vector<int> team_ids;
-  candidates.reserve(mmr ? org.people.size() : page_size);
-  auto consider = [&](const PersonView& p, size_t i, double score) {
-    ++n;
-    // Far enough below the worst kept candidate that its rank key is lower.
-    if (!mmr && candidates.size() == page_size && page_size > 0 &&
-        score < candidates.front().score - 1e-8) {
-      return;
-    }
-    Candidate c{&p, i, score};
-    if (!mmr) {
+
+  // The scan, in parts of consecutive chunks that may run on the pool's
+  // threads, each with its own candidates and exclusions; they are merged
+  // in people order below, so the answer does not depend on the split.
+  struct Part {
+    // By score alone: the part's best page_size, in a heap whose top is the
+    // worst of them. MMR: every candidate, in people order.
+    std::vector<Candidate> candidates;
+    size_t seen = 0;  // candidates, kept or not
+    int excluded = 0;
+    std::vector<std::string> notes;  // the first kMaxExcluded exclusions
+    bool cancelled = false;
+  };
+  const PersonTable& people = org.people;
+  const size_t chunks = people.chunk_count();
+  constexpr size_t kChunksPerPart = 16;  // below, a thread does not pay
+  const size_t part_count =
+      input.pool == nullptr
+          ? 1
+          : std::clamp<size_t>(chunks / kChunksPerPart, 1,
+                               static_cast<size_t>(input.pool->threads()));
+  std::vector<Part> parts(part_count);
+  auto scan = [&](size_t part_index) {
+    Part& part = parts[part_index];
+    auto exclude = [&](const PersonView& p, absl::string_view why) {
+      if (part.excluded++ < kMaxExcluded) {
+        part.notes.push_back(absl::StrCat(name_of(p), ": ", why));
+      }
+    };
+    std::vector<Candidate>& candidates = part.candidates;
+    auto consider = [&](const PersonView& p, size_t i, double score) {
+      ++part.seen;
+      if (mmr) {
+        candidates.push_back({&p, i, score});
+        return;
+      }
+      // Far enough below the worst kept candidate that its rank key is
+      // lower.
+      if (candidates.size() == page_size &&
+          (page_size == 0 || score < candidates.front().score - 1e-8)) {
+        return;
+      }
+      Candidate c{&p, i, score};
       if (candidates.size() < page_size) {
         candidates.push_back(c);
         std::push_heap(candidates.begin(), candidates.end(), better);
@@ -174,74 +197,107 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
         candidates.back() = c;
         std::push_heap(candidates.begin(), candidates.end(), better);
       }
-      return;
+    };
+    // Chunk by chunk: the filters read the chunk's columns, and at
+    // competency granularity so do the scores (one pass per gap unit over
+    // its column); a person is touched only when they pass, or for the
+    // first exclusions.
+    std::vector<double> scores;
+    const size_t first = chunks * part_index / part_count;
+    const size_t last = chunks * (part_index + 1) / part_count;
+    for (size_t chunk = first; chunk < last; ++chunk) {
+      if (input.cancelled && input.cancelled()) {
+        part.cancelled = true;
+        return;
+      }
+      const auto& items = people.ChunkItems(chunk);
+      const PersonColumns& columns = people.ChunkIndex(chunk);
+      const size_t rows = items.size();
+      if (options.by_competency) {
+        scores.assign(rows, 0.0);
+        for (size_t u = 0; u < s.units.size(); ++u) {
+          mentor::AddUnitScores(s, u,
+                                columns.competency_levels(s.units[u].column),
+                                rows, scores.data());
+        }
+      }
+      for (size_t r = 0; r < rows; ++r) {
+        const PersonView* p = items[r].get();
+        const framework::FrameworkIndex* pf = columns.framework(r);
+        if (p == mentee) {
+          exclude(*p, "the mentee themself");
+          continue;
+        }
+        if (pf != fw && (pf == nullptr || pf->id() != fw->id())) {
+          exclude(*p, absl::StrCat("another framework (",
+                                   pf ? pf->id() : "none", ")"));
+          continue;
+        }
+        if (columns.mentoring_capacity(r) <= 0) {
+          exclude(*p, "no mentoring capacity");
+          continue;
+        }
+        if (!teams.empty() &&
+            std::none_of(p->teams.begin(), p->teams.end(), [&](const auto& t) {
+              return std::find(teams.begin(), teams.end(), t) != teams.end();
+            })) {
+          exclude(*p, not_in_teams);
+          continue;
+        }
+        // The columns hold levels on the row's own framework; a framework
+        // with the mentee's id but another index is scored person by
+        // person.
+        double score = options.by_competency && pf == fw ? scores[r]
+                                                         : mentor::Score(s, *p);
+        if (score <= 0) {
+          exclude(*p, "covers none of the gaps");
+          continue;
+        }
+        consider(*p, people.ChunkStart(chunk) + r, score);
+      }
     }
-    c.teams_begin = static_cast<uint32_t>(team_ids.size());
-    for (const std::string& t : p.teams) {
-      team_ids.push_back(
-          team_index.try_emplace(t, static_cast<int>(team_index.size()))
-              .first->second);
-    }
-    c.teams_end = static_cast<uint32_t>(team_ids.size());
-    candidates.push_back(c);
   };
-  // Chunk by chunk: the filters read the chunk's columns, and at competency
-  // granularity so do the scores (one pass per gap unit over its column);
-  // a person is touched only when they pass, or for the first exclusions.
-  const PersonTable& people = org.people;
-  std::vector<double> scores;
-  for (size_t chunk = 0; chunk < people.chunk_count(); ++chunk) {
-    if (input.cancelled && input.cancelled()) {
+  if (part_count == 1) {
+    scan(0);
+  } else {
+    input.pool->ParallelFor(part_count, scan);
+  }
+
+  // Merged in people order.
+  std::vector<Candidate> candidates;
+  size_t n = 0;  // candidates seen
+  int excluded = 0;
+  for (Part& part : parts) {
+    if (part.cancelled) {
       return absl::CancelledError("mentor: the request was cancelled");
     }
-    const auto& items = people.ChunkItems(chunk);
-    const PersonColumns& columns = people.ChunkIndex(chunk);
-    const size_t rows = items.size();
-    if (options.by_competency) {
-      scores.assign(rows, 0.0);
-      for (size_t u = 0; u < s.units.size(); ++u) {
-        mentor::AddUnitScores(s, u,
-                              columns.competency_levels(s.units[u].column),
-                              rows, scores.data());
+    n += part.seen;
+    excluded += part.excluded;
+    for (std::string& note : part.notes) {
+      if (response.excluded_size() < kMaxExcluded) {
+        response.add_excluded(std::move(note));
       }
     }
-    for (size_t r = 0; r < rows; ++r) {
-      const PersonView* p = items[r].get();
-      const framework::FrameworkIndex* pf = columns.framework(r);
-      if (p == mentee) {
-        exclude(*p, "the mentee themself");
-        continue;
-      }
-      if (pf != fw && (pf == nullptr || pf->id() != fw->id())) {
-        exclude(*p, absl::StrCat("another framework (", pf ? pf->id() : "none",
-                                 ")"));
-        continue;
-      }
-      if (columns.mentoring_capacity(r) <= 0) {
-        exclude(*p, "no mentoring capacity");
-        continue;
-      }
-      if (!teams.empty() &&
-          std::none_of(p->teams.begin(), p->teams.end(), [&](const auto& t) {
-            return std::find(teams.begin(), teams.end(), t) != teams.end();
-          })) {
-        exclude(*p, not_in_teams);
-        continue;
-      }
-      // The columns hold levels on the row's own framework; a framework
-      // with the mentee's id but another index is scored person by person.
-      double score =
-          options.by_competency && pf == fw ? scores[r] : mentor::Score(s, *p);
-      if (score <= 0) {
-        exclude(*p, "covers none of the gaps");
-        continue;
-      }
-      consider(*p, people.ChunkStart(chunk) + r, score);
-    }
+    candidates.insert(candidates.end(), part.candidates.begin(),
+                      part.candidates.end());
   }
   if (excluded > kMaxExcluded) {
     response.add_excluded(
         absl::StrCat("… and ", excluded - kMaxExcluded, " more"));
+  }
+  // MMR: each candidate's teams as ids, numbered in people order.
+  absl::flat_hash_map<absl::string_view, int> team_index;
+  std::vector<int> team_ids;
+  if (mmr) {
+    for (Candidate& c : candidates) {
+      c.teams_begin = static_cast<uint32_t>(team_ids.size());
+      for (const std::string& t : c.person->teams) {
+        team_ids.push_back(
+            team_index.try_emplace(t, static_cast<int>(team_index.size()))
+                .first->second);
+      }
+      c.teams_end = static_cast<uint32_t>(team_ids.size());
+    }
   }
 
   // Rank: by score, or greedy MMR over the first page_size picks.
@@ -249,7 +305,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   std::vector<const Candidate*> picked;
   std::vector<bool> penalised_pick;
   if (!mmr) {
-    std::sort_heap(candidates.begin(), candidates.end(), better);
+    std::sort(candidates.begin(), candidates.end(), better);
     for (size_t i = 0; i < k; ++i) picked.push_back(&candidates[i]);
     penalised_pick.assign(k, false);
   } else {

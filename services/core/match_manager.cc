@@ -151,8 +151,8 @@ absl::StatusOr<v1::MatchResponse> MatchManager::MatchOn(
     normalized.set_request_id(NewRequestId());
   }
 
-  plugins::MatchInput input{snapshot, *frameworks_, normalized, params,
-                            cancelled};
+  plugins::MatchInput input{snapshot, *frameworks_, normalized,
+                            params,   cancelled,    pool_};
   ASSIGN_OR_RETURN(v1::MatchResponse response, matcher->Match(input));
   if (response.items_size() > normalized.page_size()) {
     response.mutable_items()->DeleteSubrange(

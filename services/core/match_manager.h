@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
 #include "plugins/api/matcher.h"
 #include "services/core/snapshot_cache.h"
@@ -21,10 +22,14 @@ inline constexpr int kMaxBatchSubjects = 10000;
 class MatchManager {
  public:
   // Pointers must outlive the manager.
+  // Matches may split their scans over `pool` when not null.
   MatchManager(const framework::FrameworkRegistry* frameworks,
                const plugins::MatcherRegistry* matchers,
-               const SnapshotCache* cache)
-      : frameworks_(frameworks), matchers_(matchers), cache_(cache) {}
+               const SnapshotCache* cache, const ScanPool* pool = nullptr)
+      : frameworks_(frameworks),
+        matchers_(matchers),
+        cache_(cache),
+        pool_(pool) {}
 
   // Every matcher's info, with parameter defaults as this server has them.
   v1::ListMatchersResponse ListMatchers() const;
@@ -61,6 +66,7 @@ class MatchManager {
   const framework::FrameworkRegistry* frameworks_;
   const plugins::MatcherRegistry* matchers_;
   const SnapshotCache* cache_;
+  const ScanPool* pool_;
 };
 
 }  // namespace vakwijzer::core

@@ -215,8 +215,10 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   for (const auto& [matcher, defaults] : options.matcher_defaults) {
     RETURN_IF_ERROR(s->matchers_->SetDefaults(matcher, defaults));
   }
+  s->scan_pool_ = std::make_unique<ScanPool>(std::max(1, options.scan_threads));
   s->match_ = std::make_unique<core::MatchManager>(
-      s->frameworks_.get(), s->matchers_.get(), s->cache_.get());
+      s->frameworks_.get(), s->matchers_.get(), s->cache_.get(),
+      s->scan_pool_.get());
   s->team_ = std::make_unique<core::TeamManager>(
       s->frameworks_.get(), s->matchers_.get(), s->cache_.get());
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
 #include "grpcpp/server.h"
 #include "plugins/api/matcher.h"
@@ -80,6 +81,9 @@ struct ServerOptions {
   // grpc_memory_bytes of transport buffers.
   AdmissionOptions admission;
   int64_t grpc_memory_bytes = int64_t{1} << 30;
+  // Threads one scan of a large organisation may split over (the calling
+  // thread included); 1: no split.
+  int scan_threads = 1;
   core::ProfileManagerOptions manager;
   SecurityOptions security;
   // Called once the port is open, before the demo and the read model are
@@ -124,6 +128,7 @@ class VakwijzerServer {
   std::unique_ptr<core::ProfileManager> manager_;
   std::unique_ptr<core::CatalogManager> catalog_;
   std::unique_ptr<plugins::MatcherRegistry> matchers_;
+  std::unique_ptr<ScanPool> scan_pool_;
   std::unique_ptr<core::MatchManager> match_;
   std::unique_ptr<core::TeamManager> team_;
   std::unique_ptr<core::CoreApi> api_;

@@ -80,6 +80,9 @@ ABSL_FLAG(int, max_call_seconds, 600,
           "No call runs longer, whatever its deadline (DEADLINE_EXCEEDED)");
 ABSL_FLAG(int, stream_stall_seconds, 30,
           "A stream whose peer neither reads nor sends this long is ended");
+ABSL_FLAG(int, scan_threads, 0,
+          "Threads one scan of a large organisation (e.g. a mentor Match) "
+          "may split over; 0: the number of cores");
 ABSL_FLAG(int, grpc_memory_mb, 1024,
           "Transport buffer memory gRPC may use (its resource quota)");
 
@@ -152,13 +155,20 @@ int main(int argc, char** argv) {
       absl::Seconds(absl::GetFlag(FLAGS_stream_stall_seconds));
   options.grpc_memory_bytes = int64_t{absl::GetFlag(FLAGS_grpc_memory_mb)}
                               << 20;
+  options.scan_threads = absl::GetFlag(FLAGS_scan_threads);
+  if (options.scan_threads == 0) {
+    options.scan_threads =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   if (admission.max_calls < 0 || admission.max_streams < 0 ||
-      admission.max_heavy_calls < 0 || admission.max_calls_per_org < 0 ||
+      options.scan_threads < 0 || admission.max_heavy_calls < 0 ||
+      admission.max_calls_per_org < 0 ||
       absl::GetFlag(FLAGS_max_call_seconds) <= 0 ||
       absl::GetFlag(FLAGS_stream_stall_seconds) <= 0 ||
       absl::GetFlag(FLAGS_grpc_memory_mb) <= 0) {
     std::cerr << "vakwijzerd: --max_calls, --max_streams, "
-                 "--max_heavy_calls and --max_calls_per_org must not be "
+                 "--max_heavy_calls, --max_calls_per_org and --scan_threads "
+                 "must not be "
                  "negative; "
                  "--max_call_seconds, --stream_stall_seconds and "
                  "--grpc_memory_mb must be positive"

@@ -123,6 +123,58 @@ TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
   EXPECT_GE(mmr, 50);
 }
 
+// A scan split over a pool's threads (organisations large enough for 2 to
+// 4 parts) answers as the reference does.
+TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
+  std::unique_ptr<Matcher> matcher = NewMentorMatcher();
+  std::unique_ptr<Matcher> reference = reference::NewReferenceMentorMatcher();
+  const std::function<bool()> never = [] { return false; };
+  ScanPool pool(4);
+  int compared = 0, mmr = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    auto uniform = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    testing::SyntheticOptions options;
+    options.people = uniform(9000, 20000);
+    options.modules = options.roles = options.cases = 0;
+    options.seed = seed;
+    OrgSnapshot org =
+        testing::MakeSyntheticOrg(*sfd_->Find("sfd-2021"), options, "diff");
+    ASSERT_GE(org.people.chunk_count(), 32u);
+    for (int run = 0; run < 6; ++run) {
+      std::map<std::string, std::string> params = RandomParams(rng);
+      v1::MatchRequest request;
+      request.set_parent("organizations/diff");
+      request.set_matcher("mentor");
+      request.set_subject(absl::StrCat(
+          "organizations/diff/people/",
+          org.people[uniform(0, static_cast<int>(org.people.size()) - 1)]->id));
+      request.set_page_size(uniform(1, 30));
+      for (const auto& [k, v] : params) (*request.mutable_parameters())[k] = v;
+      ASSERT_OK_AND_ASSIGN(Params parsed,
+                           Params::Parse(matcher->Info().parameters(), {},
+                                         request.parameters()));
+      MatchInput input{org, *sfd_, request, parsed, never};
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse want, reference->Match(input));
+      input.pool = &pool;
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse got, matcher->Match(input));
+      std::string diff;
+      google::protobuf::util::MessageDifferencer differ;
+      differ.ReportDifferencesToString(&diff);
+      EXPECT_TRUE(differ.Compare(want, got))
+          << request.ShortDebugString() << "\n"
+          << diff;
+      ++compared;
+      mmr += parsed.Number("lambda") < 1;
+    }
+  }
+  EXPECT_EQ(compared, 18);
+  EXPECT_GE(mmr, 2);
+}
+
 TEST_F(MentorDifferentialTest, DenseKernelEqualsScoreBitForBit) {
   int nonzero = 0;
   for (uint64_t seed = 1; seed <= 30; ++seed) {
