@@ -1052,44 +1052,41 @@ absl::Status CheckFocus(const framework::FrameworkIndex& framework,
   return absl::OkStatus();
 }
 
-// The ordinals of develops targets on the person's track: Resolve()d
-// once per indicator id or competency code, since a catalogue repeats
-// them and resolving a competency scans the whole track.
+// Requirements resolved on the person's track (develops targets and
+// prerequisites): Resolve()d once per indicator id or competency code,
+// since a catalogue repeats them and resolving a competency scans the
+// whole track.
 class TargetCache {
  public:
   TargetCache(const framework::FrameworkIndex& framework, std::string track)
-      : framework_(framework),
-        track_(std::move(track)),
-        framework_name_(FrameworkName(framework.id())) {}
-
-  const std::string& framework_name() const { return framework_name_; }
+      : framework_(framework), track_(std::move(track)) {}
 
   // `requirement` must outlive the cache (keys point into it).
-  const std::vector<int>& Ordinals(const v1::Requirement& requirement) {
+  const ResolvedTarget& Target(const v1::Requirement& requirement) {
     auto& memo = requirement.has_indicator() ? indicators_ : competencies_;
     absl::string_view key = requirement.has_indicator()
                                 ? absl::string_view(requirement.indicator())
                                 : absl::string_view(requirement.competency());
     auto it = memo.find(key);
     if (it == memo.end()) {
-      it = memo.emplace(key, Resolve(framework_, track_, requirement).ordinals)
-               .first;
+      it = memo.emplace(key, Resolve(framework_, track_, requirement)).first;
     }
     return it->second;
+  }
+  const std::vector<int>& Ordinals(const v1::Requirement& requirement) {
+    return Target(requirement).ordinals;
   }
 
  private:
   const framework::FrameworkIndex& framework_;
   const std::string track_;
-  const std::string framework_name_;
-  absl::flat_hash_map<absl::string_view, std::vector<int>> indicators_;
-  absl::flat_hash_map<absl::string_view, std::vector<int>> competencies_;
+  absl::flat_hash_map<absl::string_view, ResolvedTarget> indicators_;
+  absl::flat_hash_map<absl::string_view, ResolvedTarget> competencies_;
 };
 
-}  // namespace
-
-std::string ModuleBarrier(const v1::TrainingModule& module,
-                          const PersonView& person) {
+// ModuleBarrier with the person's targets resolved through `targets`.
+std::string Barrier(const v1::TrainingModule& module, const PersonView& person,
+                    TargetCache* targets) {
   const framework::FrameworkIndex& fw = *person.framework;
   absl::string_view named = module.framework();
   if (!named.empty() &&
@@ -1106,7 +1103,7 @@ std::string ModuleBarrier(const v1::TrainingModule& module,
     if (done == id || done == module.name()) return "already completed";
   }
   for (const v1::Requirement& req : module.prerequisites()) {
-    ResolvedTarget target = Resolve(fw, person.track, req);
+    const ResolvedTarget& target = targets->Target(req);
     if (target.ordinals.empty()) {
       return absl::StrCat("prerequisite ", target.key, " at level ",
                           req.level(), " is not on track ", person.track);
@@ -1125,6 +1122,14 @@ std::string ModuleBarrier(const v1::TrainingModule& module,
   return "";
 }
 
+}  // namespace
+
+std::string ModuleBarrier(const v1::TrainingModule& module,
+                          const PersonView& person) {
+  TargetCache targets(*person.framework, person.track);
+  return Barrier(module, person, &targets);
+}
+
 namespace {
 
 // Why `module` cannot be in the person's plan; empty when it can.
@@ -1134,7 +1139,7 @@ std::string Ineligible(const v1::TrainingModule& module,
                        const std::vector<GapIndicator>& gaps,
                        const std::vector<int>& gap_of, TargetCache* targets,
                        Candidate* cand) {
-  std::string barrier = ModuleBarrier(module, person);
+  std::string barrier = Barrier(module, person, targets);
   if (!barrier.empty()) return barrier;
   if (!s.formats.empty() && !ContainsIgnoreCase(s.formats, module.format())) {
     return absl::StrCat("format ", Quote(module.format()), " is not one of ",

@@ -11,7 +11,7 @@ grpc::Status TeamServiceImpl::ScoreTeam(
                [&](const core::Call& call) {
                  return ToGrpcStatus(api_->ScoreTeam(
                      call, *request, [&](const v1::ScoreTeamResponse& part) {
-                       return !context->IsCancelled() &&
+                       return !call.cancelled() &&
                               StreamIo(*auth_, context,
                                        [&] { return writer->Write(part); });
                      }));
