@@ -162,7 +162,9 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
   };
   const PersonTable& people = org.people;
   const size_t chunks = people.chunk_count();
-  constexpr size_t kChunksPerPart = 16;  // below, a thread does not pay
+  // Below about 16,000 people per part a split costs more (waking a thread
+  // that may wait for a core) than it saves.
+  constexpr size_t kChunksPerPart = 64;
   const size_t part_count =
       input.pool == nullptr
           ? 1

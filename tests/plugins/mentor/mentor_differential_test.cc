@@ -123,27 +123,27 @@ TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
   EXPECT_GE(mmr, 50);
 }
 
-// A scan split over a pool's threads (organisations large enough for 2 to
-// 4 parts) answers as the reference does.
+// A scan split over a pool's threads (organisations large enough for 2
+// and for 4 parts) answers as the reference does.
 TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
   std::unique_ptr<Matcher> matcher = NewMentorMatcher();
   std::unique_ptr<Matcher> reference = reference::NewReferenceMentorMatcher();
   const std::function<bool()> never = [] { return false; };
   ScanPool pool(4);
   int compared = 0, mmr = 0;
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     std::mt19937_64 rng(seed);
     auto uniform = [&](int lo, int hi) {
       return std::uniform_int_distribution<int>(lo, hi)(rng);
     };
     testing::SyntheticOptions options;
-    options.people = uniform(9000, 20000);
+    options.people = seed == 1 ? 34000 : 66000;  // 132 / 257 chunks
     options.modules = options.roles = options.cases = 0;
     options.seed = seed;
     OrgSnapshot org =
         testing::MakeSyntheticOrg(*sfd_->Find("sfd-2021"), options, "diff");
-    ASSERT_GE(org.people.chunk_count(), 32u);
+    ASSERT_GE(org.people.chunk_count(), seed == 1 ? 128u : 256u);
     for (int run = 0; run < 6; ++run) {
       std::map<std::string, std::string> params = RandomParams(rng);
       v1::MatchRequest request;
@@ -171,7 +171,7 @@ TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
       mmr += parsed.Number("lambda") < 1;
     }
   }
-  EXPECT_EQ(compared, 18);
+  EXPECT_EQ(compared, 12);
   EXPECT_GE(mmr, 2);
 }
 
