@@ -70,6 +70,33 @@ std::map<std::string, std::string> RandomParams(std::mt19937_64& rng) {
   return params;
 }
 
+// A request of `page_size` for a random subject of `org`, with random
+// parameters.
+v1::MatchRequest RandomRequest(const OrgSnapshot& org, int page_size,
+                               std::mt19937_64& rng) {
+  v1::MatchRequest request;
+  request.set_parent("organizations/diff");
+  request.set_matcher("mentor");
+  const int subject = std::uniform_int_distribution<int>(
+      0, static_cast<int>(org.people.size()) - 1)(rng);
+  request.set_subject(
+      absl::StrCat("organizations/diff/people/", org.people[subject]->id));
+  request.set_page_size(page_size);
+  for (const auto& [k, v] : RandomParams(rng)) {
+    (*request.mutable_parameters())[k] = v;
+  }
+  return request;
+}
+
+void ExpectSame(const v1::MatchResponse& want, const v1::MatchResponse& got,
+                const v1::MatchRequest& request) {
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(want, got)) << request.ShortDebugString() << "\n"
+                                         << diff;
+}
+
 TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
   std::unique_ptr<Matcher> matcher = NewMentorMatcher();
   std::unique_ptr<Matcher> reference = reference::NewReferenceMentorMatcher();
@@ -90,29 +117,17 @@ TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
     OrgSnapshot org =
         testing::MakeSyntheticOrg(Framework(sfd), options, "diff");
     for (int run = 0; run < 8; ++run) {
-      std::map<std::string, std::string> params = RandomParams(rng);
-      v1::MatchRequest request;
-      request.set_parent("organizations/diff");
-      request.set_matcher("mentor");
-      request.set_subject(absl::StrCat(
-          "organizations/diff/people/",
-          org.people[uniform(0, static_cast<int>(org.people.size()) - 1)]->id));
-      request.set_page_size(
+      const int page_size =
           uniform(0, 2) ? uniform(1, 12)
-                        : uniform(1, static_cast<int>(org.people.size()) + 1));
-      for (const auto& [k, v] : params) (*request.mutable_parameters())[k] = v;
+                        : uniform(1, static_cast<int>(org.people.size()) + 1);
+      const v1::MatchRequest request = RandomRequest(org, page_size, rng);
       ASSERT_OK_AND_ASSIGN(Params parsed,
                            Params::Parse(matcher->Info().parameters(), {},
                                          request.parameters()));
       MatchInput input{org, sfd ? *sfd_ : *mini_, request, parsed, never};
       ASSERT_OK_AND_ASSIGN(v1::MatchResponse want, reference->Match(input));
       ASSERT_OK_AND_ASSIGN(v1::MatchResponse got, matcher->Match(input));
-      std::string diff;
-      google::protobuf::util::MessageDifferencer differ;
-      differ.ReportDifferencesToString(&diff);
-      EXPECT_TRUE(differ.Compare(want, got))
-          << request.ShortDebugString() << "\n"
-          << diff;
+      ExpectSame(want, got, request);
       ++compared;
       with_items += want.items_size() > 1;
       mmr += parsed.Number("lambda") < 1 && want.items_size() > 1;
@@ -134,9 +149,6 @@ TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
   for (uint64_t seed = 1; seed <= 2; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     std::mt19937_64 rng(seed);
-    auto uniform = [&](int lo, int hi) {
-      return std::uniform_int_distribution<int>(lo, hi)(rng);
-    };
     testing::SyntheticOptions options;
     options.people = seed == 1 ? 34000 : 66000;  // 132 / 257 chunks
     options.modules = options.roles = options.cases = 0;
@@ -145,15 +157,8 @@ TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
         testing::MakeSyntheticOrg(*sfd_->Find("sfd-2021"), options, "diff");
     ASSERT_GE(org.people.chunk_count(), seed == 1 ? 128u : 256u);
     for (int run = 0; run < 6; ++run) {
-      std::map<std::string, std::string> params = RandomParams(rng);
-      v1::MatchRequest request;
-      request.set_parent("organizations/diff");
-      request.set_matcher("mentor");
-      request.set_subject(absl::StrCat(
-          "organizations/diff/people/",
-          org.people[uniform(0, static_cast<int>(org.people.size()) - 1)]->id));
-      request.set_page_size(uniform(1, 30));
-      for (const auto& [k, v] : params) (*request.mutable_parameters())[k] = v;
+      const v1::MatchRequest request = RandomRequest(
+          org, std::uniform_int_distribution<int>(1, 30)(rng), rng);
       ASSERT_OK_AND_ASSIGN(Params parsed,
                            Params::Parse(matcher->Info().parameters(), {},
                                          request.parameters()));
@@ -161,12 +166,7 @@ TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
       ASSERT_OK_AND_ASSIGN(v1::MatchResponse want, reference->Match(input));
       input.pool = &pool;
       ASSERT_OK_AND_ASSIGN(v1::MatchResponse got, matcher->Match(input));
-      std::string diff;
-      google::protobuf::util::MessageDifferencer differ;
-      differ.ReportDifferencesToString(&diff);
-      EXPECT_TRUE(differ.Compare(want, got))
-          << request.ShortDebugString() << "\n"
-          << diff;
+      ExpectSame(want, got, request);
       ++compared;
       mmr += parsed.Number("lambda") < 1;
     }
