@@ -38,10 +38,10 @@ void BM_ScoreTeamSummary(benchmark::State& state) {
   // (plugins/api/snapshot.h); timed apart as "first_ms".
   auto first_start = std::chrono::steady_clock::now();
   score();
-  state.counters["first_ms"] = std::chrono::duration<double, std::milli>(
-                                   std::chrono::steady_clock::now() -
-                                   first_start)
-                                   .count();
+  state.counters["first_ms"] =
+      std::chrono::duration<double, std::milli>(
+          std::chrono::steady_clock::now() - first_start)
+          .count();
   for (auto _ : state) score();
   state.counters["indicators"] = indicators;
 }

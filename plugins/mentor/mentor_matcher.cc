@@ -35,7 +35,6 @@ namespace vakwijzer::plugins {
 namespace {
 
 constexpr int kMaxExcluded = 100;
-constexpr size_t kCancelCheckChunks = 16;
 
 // Scores and relevances are ranked on this grid: sums of the same gaps in a
 // different order differ in their last bits, and such near-equal values
@@ -209,9 +208,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     const size_t first = chunks * part_index / part_count;
     const size_t last = chunks * (part_index + 1) / part_count;
     for (size_t chunk = first; chunk < last; ++chunk) {
-      // Asking gRPC is not free: every few thousand people.
-      if ((chunk - first) % kCancelCheckChunks == 0 && input.cancelled &&
-          input.cancelled()) {
+      if (input.cancelled && input.cancelled()) {
         part.cancelled = true;
         return;
       }

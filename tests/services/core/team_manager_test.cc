@@ -571,9 +571,12 @@ TEST_F(TeamManagerTest, ScoreTeamSummaryMatchesBruteForce) {
   std::mt19937 random(5);
   std::map<std::string, Person> people;
   auto put = [&](const std::string& id) {
-    Person p{id, random() % 3 ? "junior" : "senior",
-             absl::StrCat("t", random() % 3), absl::StrCat("r", random() % 2),
-             static_cast<int>(1 + random() % 2), {}};
+    Person p{id,
+             random() % 3 ? "junior" : "senior",
+             absl::StrCat("t", random() % 3),
+             absl::StrCat("r", random() % 2),
+             static_cast<int>(1 + random() % 2),
+             {}};
     storage::StoredProfile record;
     v1::Profile* profile = record.mutable_profile();
     profile->set_name(absl::StrCat("organizations/acme/people/", id));
