@@ -226,6 +226,11 @@ absl::Status IncrementalAssignment::Route(int src) {
 
 namespace {
 
+// Solve() searches when fewer than one left node in kSearchShare has new
+// arcs of negative reduced cost (2,000 and 10,000 people in
+// docs/benchmarks.md: searches won below about 8 %, lost badly above 14 %).
+constexpr int kSearchShare = 12;
+
 // floor(a / b) for b > 0.
 int64_t FloorDiv(int64_t a, int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -618,7 +623,16 @@ absl::Status IncrementalAssignment::Solve(
   // Cost scaling multiplies costs by about V and its prices may fall by a
   // few times V times that: about 10 V^2 times the largest weight.
   const double nodes = static_cast<double>(left_count()) + right_count() + 2.0;
-  if (method_ == Method::kAuto &&
+  // Successive shortest paths where few left nodes must be re-routed (the
+  // first solve of a fresh instance, or few new arcs of negative reduced
+  // cost): each search then stays near its start, while a refine of cost
+  // scaling passes over every arc.
+  int dirty = 0;
+  for (char d : dirty_) dirty += d;
+  const bool searches =
+      !needs_reset_ && (solves_ == 0 || dirty * kSearchShare < left_count());
+  ++solves_;
+  if (method_ == Method::kAuto && !searches &&
       16.0 * nodes * nodes * static_cast<double>(max_scaled_) <= 4.0e18) {
     last_searches_ = 0;
     return SolveByCostScaling(cancelled);

@@ -48,8 +48,11 @@ namespace vakwijzer::optimization {
 // node scans its arcs), O(log(alpha C)) refines, C the largest weight.
 //
 // When the prices could overflow int64 (16 V^2 times the largest scaled
-// weight above 4e18) or when set_method() asks for it, Solve() uses
-// successive shortest paths instead: a left node that gained an edge of
+// weight above 4e18), when set_method() asks for it, on the first Solve()
+// and when fewer than 1 in 12 left nodes gained edges of negative reduced
+// cost since the last one, Solve() uses successive shortest paths instead
+// (for few such nodes the searches stay local, while every refine of cost
+// scaling passes over all arcs): a left node that gained an edge of
 // negative reduced cost (W > pi(left) - pi(right)) is unassigned, which
 // leaves a unit short at its former partner (or at the sink), its potential
 // is raised until its arcs are non-negative again (it has no residual arc
@@ -202,6 +205,7 @@ class IncrementalAssignment {
   std::vector<int> cs_queue_, cs_current_;
   std::vector<char> cs_queued_;
   bool validated_ = false;
+  int64_t solves_ = 0;  // Solve() calls
 
   // Search state, reused.
   std::vector<int> parent_node_;

@@ -118,7 +118,8 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   // costliest (it explores every better alternative first).
   optimization::IncrementalAssignment solver(problem.right_capacity,
                                              problem.left_capacity);
-  std::vector<std::vector<int>> edges_of(left);  // mentors per mentee
+  // The mentors of each mentee's edges, by index into its group's table.
+  std::vector<std::vector<int>> edges_of(left);
   absl::Status add_status;
   // Per mentee: its table (null: no candidate at all), whether it has a gap
   // and any candidate.
@@ -126,7 +127,6 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   std::vector<char> has_gap(left, 0), has_candidate(left, 0);
   std::vector<double> score(widest);
   std::vector<int> stamp(widest, -1);
-  std::vector<int64_t> violation(widest);
   MentorAssignmentStats local_stats;
 
   // The scaled weights of all pairs, kept after the first pass when they
@@ -136,11 +136,18 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   std::vector<int64_t> row_start(left + 1, 0);
   bool use_cache = false;
   bool cache_filled = false;
-  // The visited mentee's kept scaled weights, or null.
+  // The visited mentee's kept scaled weights, or null; whether `score`
+  // holds its scores (false when the pass reads the kept weights).
   const int32_t* scaled_row = nullptr;
+  bool scored = false;
+  // The weight of the visited mentee's pair with mentor k of its table.
+  auto weight = [&](size_t k) {
+    return scored ? score[k]
+                  : scaled_row[k] / optimization::kAssignmentWeightScale;
+  };
 
-  // One pass over every mentee against its table; `visit(i, group)` sees
-  // the candidates' scores in `score`, the mentee's own set to 0. The first
+  // One pass over every mentee against its table; `visit(i, group)` reads
+  // the candidates' weights with weight(k), the mentee's own 0. The first
   // pass scores with the kernel (and fills the cache); later passes read
   // the cache when there is one, as weights rounded to the solver's 1e-6
   // (Scaled() of them is the same integer).
@@ -153,11 +160,8 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
       if (group == nullptr) continue;
       const size_t n = group->table->size();
       int32_t* row = use_cache ? cached.data() + row_start[i] : nullptr;
-      if (cache_filled) {
-        for (size_t k = 0; k < n; ++k) {
-          score[k] = row[k] / optimization::kAssignmentWeightScale;
-        }
-      } else {
+      scored = !cache_filled;
+      if (scored) {
         const MenteeGaps gaps =
             plugins::mentor::GapsOf(*mentees[i], score_options, false);
         group->table->ScoreAll(gaps, score.data());
@@ -189,23 +193,35 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
   };
 
   // The best `count` of the candidates `key_of` accepts, by descending key
-  // then mentor index, appended as edges of mentee i.
+  // then the mentee's scan order (below), appended as edges of mentee i.
   struct Pick {
     double key;
+    int order;  // position in the mentee's scan, for ties
     int k;
   };
   auto before = [](const Pick& a, const Pick& b) {
-    return a.key != b.key ? a.key > b.key : a.k < b.k;
+    return a.key != b.key ? a.key > b.key : a.order < b.order;
   };
   std::vector<Pick> heap;
   auto add_best = [&](int i, const Group& group, size_t count,
                       const auto& key_of) {
     heap.clear();
     const size_t n = group.table->size();
-    for (size_t k = 0; k < n; ++k) {
+    // Many mentors often weigh the same for a mentee (equal levels on its
+    // gaps): each mentee scans from its own start, so that ties spread its
+    // edges over those mentors instead of giving every mentee the same
+    // first ones, which would crowd them and make the pricing rounds add
+    // edges by the million (10,000 people: docs/benchmarks.md).
+    const size_t start =
+        static_cast<size_t>(
+            (uint64_t{static_cast<uint32_t>(i)} * 0x9E3779B97F4A7C15ull) >>
+            32) %
+        n;
+    for (size_t order = 0; order < n; ++order) {
+      const size_t k = start + order < n ? start + order : start + order - n;
       double key;
       if (!key_of(k, &key)) continue;
-      Pick pick{key, static_cast<int>(k)};
+      Pick pick{key, static_cast<int>(order), static_cast<int>(k)};
       if (heap.size() < count) {
         heap.push_back(pick);
         std::push_heap(heap.begin(), heap.end(), before);
@@ -217,8 +233,8 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
     }
     for (const Pick& pick : heap) {
       const int j = group.right_of[pick.k];
-      absl::StatusOr<int> added = solver.AddEdge(j, i, score[pick.k]);
-      edges_of[i].push_back(j);
+      absl::StatusOr<int> added = solver.AddEdge(j, i, weight(pick.k));
+      edges_of[i].push_back(pick.k);
       if (!added.ok() && add_status.ok()) add_status = added.status();
     }
     return heap.size();
@@ -288,8 +304,8 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
       const size_t count = options.added_edges > 0
                                ? static_cast<size_t>(options.added_edges)
                                : std::max(initial_edges, kept);
+      for (int k : edges_of[i]) stamp[k] = i;
       if (scaled_row == nullptr) {
-        for (int j : edges_of[i]) stamp[group.local.at(right[j])] = i;
         add_best(i, group, count, [&](size_t k, double* key) {
           if (score[k] <= 0 || stamp[k] == i) return false;
           const int64_t v = Scaled(score[k]) - price(i, group.right_of[k]);
@@ -298,21 +314,25 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         });
         return;
       }
-      // With the kept weights: every pair's violation first, without
-      // branches (skipping the pairs without a weight one by one
-      // mispredicts), then the selection reads them; most are <= 0 once
-      // the first rounds are done.
+      // With the kept weights: the row's largest violation first, without
+      // branches (most rows have none once the first rounds are done; the
+      // kept edges have none unless chosen, and a chosen pair's is 0 or
+      // small), then the selection only where there may be one.
       const int64_t* potential = group.potential.data();
       const int64_t mentee_potential = solver.RightPotential(i);
       const size_t n = group.table->size();
+      int64_t most = 0;
       for (size_t k = 0; k < n; ++k) {
         const int64_t w = scaled_row[k];
-        violation[k] = w > 0 ? w - potential[k] + mentee_potential : 0;
+        const int64_t v = w - potential[k] + mentee_potential;
+        most = std::max(most, w > 0 ? v : 0);
       }
-      for (int j : edges_of[i]) violation[group.local.at(right[j])] = 0;
+      if (most <= 0) return;
       add_best(i, group, count, [&](size_t k, double* key) {
-        if (violation[k] <= 0) return false;
-        *key = static_cast<double>(violation[k]);
+        const int64_t w = scaled_row[k];
+        const int64_t v = w - potential[k] + mentee_potential;
+        if (w <= 0 || v <= 0 || stamp[k] == i) return false;
+        *key = static_cast<double>(v);
         return true;
       });
     }));
@@ -391,10 +411,11 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         if (!has_candidate[i]) return;
         const size_t n = group.table->size();
         for (size_t k = 0; k < n; ++k) {
-          if (score[k] <= 0) continue;
+          const double w = weight(k);
+          if (w <= 0) continue;
           const int j = group.right_of[k];
-          const int64_t slack = price(i, j) - Scaled(score[k]);
-          if (slack < loss) candidates.push_back({slack, i, j, score[k]});
+          const int64_t slack = price(i, j) - Scaled(w);
+          if (slack < loss) candidates.push_back({slack, i, j, w});
         }
         if (candidates.size() > 2 * static_cast<size_t>(kMaxMutualCandidates)) {
           trim();
