@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,17 +28,21 @@ std::string PersonPrefix(const PersonName& name) {
 std::string DerivedKey(const PersonName& name) {
   return absl::StrCat(PersonPrefix(name), "!");
 }
-// The person's LevelState, inside the person's key range (so deleted with
-// it, and skipped by ScanProfiles) but outside its assessments.
+// The person's history: assessments and LevelState, in a key range of
+// their own, so that a scan of the people reads their profiles and levels
+// only (schema version 3).
+std::string HistoryPrefix(const PersonName& name) {
+  return absl::StrCat("o/", name.org, "/h/", name.person, "!");
+}
 std::string LevelStateKey(const PersonName& name) {
-  return absl::StrCat(PersonPrefix(name), "s");
+  return absl::StrCat(HistoryPrefix(name), "s");
 }
 
 std::string PeoplePrefix(absl::string_view org) {
   return absl::StrCat("o/", org, "/p/");
 }
 std::string AssessmentPrefix(const PersonName& name) {
-  return absl::StrCat(PersonPrefix(name), "a/");
+  return absl::StrCat(HistoryPrefix(name), "a/");
 }
 // The first key after every key that starts with `prefix`, whose last
 // character is '/' or '!'.
@@ -178,7 +183,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
           absl::StrCat("database in ", path, " has schema version ", version,
                        "; this server reads versions 1 to ", kSchemaVersion));
     }
-    if (version < kSchemaVersion) {  // read as it is; see kSchemaVersion
+    if (version < kSchemaVersion) {  // see kSchemaVersion
+      RETURN_IF_ERROR(store->MoveHistory());
       rocksdb::WriteBatch batch;
       batch.Put(kSchemaKey, std::to_string(kSchemaVersion));
       if (absl::Status w = store->Write(&batch); !w.ok()) return w;
@@ -196,6 +202,44 @@ absl::StatusOr<int> RocksDbStore::SchemaVersion() {
     return absl::DataLossError("unreadable schema version");
   }
   return version;
+}
+
+absl::Status RocksDbStore::MoveHistory() {
+  constexpr size_t kBatchBytes = 4 << 20;
+  rocksdb::ReadOptions options;
+  const std::string end = PrefixEnd(kOrgRoot);
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  rocksdb::WriteBatch batch;
+  for (it->Seek(kOrgRoot); it->Valid(); it->Next()) {
+    // o/{org}/p/{person}!{s | a/{assessment}} -> o/{org}/h/{person}!...
+    absl::string_view key(it->key().data(), it->key().size());
+    const size_t slash = key.find('/', 2);
+    if (slash == absl::string_view::npos || key.substr(slash, 3) != "/p/") {
+      continue;
+    }
+    const size_t bang = key.find('!', slash + 3);
+    if (bang == absl::string_view::npos) continue;
+    absl::string_view suffix = key.substr(bang + 1);
+    if (suffix != "s" && !absl::StartsWith(suffix, "a/")) continue;
+    const std::string moved =
+        absl::StrCat(key.substr(0, slash), "/h/", key.substr(slash + 3));
+    RETURN_IF_ERROR(FromRocksDb(batch.Put(moved, it->value())));
+    RETURN_IF_ERROR(FromRocksDb(batch.Delete(it->key())));
+    if (batch.GetDataSize() >= kBatchBytes) {
+      RETURN_IF_ERROR(Write(&batch));
+      batch.Clear();
+    }
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status()));
+  if (batch.Count() > 0) RETURN_IF_ERROR(Write(&batch));
+  // Once: the deletions above would otherwise slow every scan of the
+  // people until compaction reaches them.
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocksDb(db_->CompactRange(compact, nullptr, nullptr));
 }
 
 absl::Status RocksDbStore::Write(rocksdb::WriteBatch* batch, bool sync) {
@@ -305,9 +349,10 @@ absl::Status RocksDbStore::PutProfile(const PersonName& name,
 
 absl::Status RocksDbStore::DeleteProfile(const PersonName& name,
                                          const v1::AuditEvent* audit) {
-  std::string prefix = PersonPrefix(name);
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  for (const std::string& prefix : {PersonPrefix(name), HistoryPrefix(name)}) {
+    RETURN_IF_ERROR(FromRocksDb(batch.DeleteRange(prefix, PrefixEnd(prefix))));
+  }
   if (audit != nullptr) RETURN_IF_ERROR(AddAudit(name.org, *audit, &batch));
   return Write(&batch);
 }
@@ -410,39 +455,34 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
   rocksdb::Slice upper(end);
   options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-  // Every person's keys lie in [prefix + person + "!", prefix + person +
-  // "\""): seeking to the end of that skips the person's assessments.
+  // A person's keys here are their profile record and, right after it, its
+  // PersonLevels (none in schema version 1): the scan reads them in turn.
   google::protobuf::Arena arena;
   it->Seek(start_after.empty() ? prefix
                                : absl::StrCat(prefix, start_after, "\""));
   while (it->Valid()) {
-    rocksdb::Slice key = it->key();
-    absl::string_view rest(key.data() + prefix.size(),
-                           key.size() - prefix.size());
-    size_t bang = rest.find('!');
-    if (bang == absl::string_view::npos) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() < prefix.size() + 2 || key[key.size() - 1] != '!' ||
+        key[key.size() - 2] == '!') {
       return absl::DataLossError(
           absl::StrCat("unexpected key ", key.ToString()));
     }
-    const std::string person(rest.substr(0, bang));
-    if (bang + 1 == rest.size()) {  // the profile record itself
-      const std::string profile_key = key.ToString();
-      const std::string value = it->value().ToString();
-      it->Next();  // its PersonLevels, unless of schema version 1
-      const bool joined =
-          it->Valid() && it->key() == rocksdb::Slice(profile_key + "!");
-      const rocksdb::Slice derived = joined ? it->value() : rocksdb::Slice();
-      // On an arena reset per person: a record is a few hundred small
-      // objects (one per indicator id), freed together.
-      auto* record =
-          google::protobuf::Arena::CreateMessage<StoredProfile>(&arena);
-      RETURN_IF_ERROR(ParseProfile(profile_key, value,
-                                   joined ? &derived : nullptr, record));
-      const bool more = visit(*record);
-      arena.Reset();
-      if (!more) return absl::OkStatus();
-    }
-    it->Seek(absl::StrCat(prefix, person, "\""));
+    const std::string profile_key = key.ToString();
+    const std::string value = it->value().ToString();
+    it->Next();
+    const bool joined =
+        it->Valid() && it->key() == rocksdb::Slice(profile_key + "!");
+    const rocksdb::Slice derived = joined ? it->value() : rocksdb::Slice();
+    // On an arena reset per person: a record is a few hundred small
+    // objects (one per indicator id), freed together.
+    auto* record =
+        google::protobuf::Arena::CreateMessage<StoredProfile>(&arena);
+    RETURN_IF_ERROR(
+        ParseProfile(profile_key, value, joined ? &derived : nullptr, record));
+    const bool more = visit(*record);
+    arena.Reset();
+    if (!more) return absl::OkStatus();
+    if (joined) it->Next();
   }
   return FromRocksDb(it->status());
 }

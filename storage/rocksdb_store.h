@@ -5,15 +5,18 @@
 //   o/{org}/p/{person}!                     -> StoredProfile without
 //                                              `derived` (the profile part)
 //   o/{org}/p/{person}!!                    -> PersonLevels (its `derived`)
-//   o/{org}/p/{person}!s                    -> LevelState
-//   o/{org}/p/{person}!a/{assessment}       -> v1::Assessment
+//   o/{org}/h/{person}!s                    -> LevelState
+//   o/{org}/h/{person}!a/{assessment}       -> v1::Assessment
 //   o/{org}/m/{module}, o/{org}/r/{role}, o/{org}/c/{case} -> catalogue items
 // and, in the column family "audit":
 //   {org}/{event}                           -> v1::AuditEvent
 // where {event} is 16 hex digits of the event's time in microseconds since
 // the epoch and 8 of a sequence number, so that events sort by time.
 // An organisation is the prefix "o/{org}/", a person "o/{org}/p/{person}!"
-// ('!' sorts below every id character, so people are in order of id).
+// and their history "o/{org}/h/{person}!" ('!' sorts below every id
+// character, so people are in order of id). The history lies apart so that
+// a scan of the people (the read model's rebuild at start-up) reads only
+// their profiles and levels, not the assessments between them.
 #ifndef VAKWIJZER_STORAGE_ROCKSDB_STORE_H_
 #define VAKWIJZER_STORAGE_ROCKSDB_STORE_H_
 
@@ -30,11 +33,16 @@
 
 namespace vakwijzer::storage {
 
-// Version 2 keeps a person's derived levels under their own key; version
-// 1 kept them inside the profile record. A version 1 database is read as
-// it is (GetProfile joins either form) and marked version 2 on open, so
-// that an older server no longer opens it.
-inline constexpr int kSchemaVersion = 2;
+// Version 3 keeps a person's history (assessments, LevelState) under
+// "o/{org}/h/"; versions 1 and 2 kept it inside the person's range
+// "o/{org}/p/{person}!". Version 2 keeps a person's derived levels under
+// their own key; version 1 kept them inside the profile record. On open, a
+// version 1 or 2 database has its history moved (batches of synced writes,
+// each moving whole keys, so an interrupted move resumes at the next open)
+// and is then marked version 3, so that an older server no longer opens
+// it; version 1 profile records are read as they are (GetProfile joins
+// either form).
+inline constexpr int kSchemaVersion = 3;
 
 // Maps a RocksDB status to an absl::Status: NotFound -> NOT_FOUND,
 // Corruption -> DATA_LOSS, IOError -> UNAVAILABLE, Busy/TimedOut ->
@@ -105,6 +113,8 @@ class RocksDbStore final : public ProfileStore,
   RocksDbStore(std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles);
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
+  // Moves the history keys of schema versions 1 and 2 to "o/{org}/h/".
+  absl::Status MoveHistory();
   // Adds `event` (named here) to `batch`.
   absl::Status AddAudit(absl::string_view org, v1::AuditEvent event,
                         rocksdb::WriteBatch* batch);

@@ -653,7 +653,7 @@ TEST(RocksDbStoreOpenTest, UnparsableDerivedLevelsAreDataLoss) {
 
 // A database of schema version 1 kept the derived levels, the count and the
 // id sequence inside the profile record: it is read as it is, into the
-// same form as a record of today, and marked version 2.
+// same form as a record of today, and marked the current version.
 TEST(RocksDbStoreOpenTest, ReadsSchemaVersion1Records) {
   TempDir dir;
   const std::string path = dir.Sub("db");
@@ -688,7 +688,7 @@ TEST(RocksDbStoreOpenTest, ReadsSchemaVersion1Records) {
     std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
     ASSERT_NE(store, nullptr);
     ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
-    EXPECT_EQ(version, 2);
+    EXPECT_EQ(version, kSchemaVersion);
     ASSERT_OK_AND_ASSIGN(StoredProfile got, store->GetProfile(ann));
     EXPECT_TRUE(MessageDifferencer::Equals(got, expected)) << got.DebugString();
     int scanned = 0;
@@ -710,6 +710,103 @@ TEST(RocksDbStoreOpenTest, ReadsSchemaVersion1Records) {
   ASSERT_NE(store, nullptr);
   ASSERT_OK_AND_ASSIGN(StoredProfile got, store->GetProfile(ann));
   EXPECT_TRUE(MessageDifferencer::Equals(got, expected)) << got.DebugString();
+}
+
+// Every key of the default column family of the closed database in `path`.
+std::vector<std::string> RawKeys(const std::string& path) {
+  rocksdb::Options options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, options}, {"audit", options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<std::string> keys;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    keys.push_back(it->key().ToString());
+  }
+  it.reset();
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  return keys;
+}
+
+// Schema version 2 kept a person's assessments and LevelState inside the
+// person's range: on open they move to the history range, whole, and the
+// catalogue and profiles stay. One assessment was already moved by an
+// earlier, interrupted open: it is not duplicated.
+TEST(RocksDbStoreOpenTest, MovesTheHistoryOfSchemaVersion2) {
+  TempDir dir;
+  const std::string path = dir.Sub("db");
+  const PersonName ann{"acme", "ann"};
+  const PersonName bob{"acme", "bob"};
+  const StoredProfile ann_record = MakeProfile(ann, 2);
+  const StoredProfile bob_record = MakeProfile(bob, 1);
+  LevelState state;
+  state.set_assessment_count(2);
+  const v1::Assessment a1 = MakeAssessment("r1", 1);
+  const v1::Assessment a2 = MakeAssessment("r2", 2);
+  const v1::Assessment b1 = MakeAssessment("r3", 3);
+  auto profile_part = [](StoredProfile record) {
+    record.clear_derived();
+    return record.SerializeAsString();
+  };
+  WriteRaw(path, "meta/schema_version", "2");
+  WriteRaw(path, "o/acme/m/intro", "module bytes");
+  WriteRaw(path, "o/acme/p/ann!", profile_part(ann_record));
+  WriteRaw(path, "o/acme/p/ann!!", ann_record.derived().SerializeAsString());
+  WriteRaw(path, "o/acme/h/ann!a/a1", a1.SerializeAsString());  // moved
+  WriteRaw(path, "o/acme/p/ann!a/a2", a2.SerializeAsString());
+  WriteRaw(path, "o/acme/p/ann!s", state.SerializeAsString());
+  WriteRaw(path, "o/acme/p/bob!", profile_part(bob_record));
+  WriteRaw(path, "o/acme/p/bob!!", bob_record.derived().SerializeAsString());
+  WriteRaw(path, "o/acme/p/bob!a/b1", b1.SerializeAsString());
+  {
+    std::unique_ptr<RocksDbStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+    EXPECT_EQ(version, 3);
+    std::vector<std::string> ids;
+    ASSERT_OK(store->ScanAssessments(
+        ann, "", [&](absl::string_view id, const v1::Assessment& a) {
+          ids.emplace_back(id);
+          EXPECT_TRUE(MessageDifferencer::Equals(a, id == "a1" ? a1 : a2));
+          return true;
+        }));
+    EXPECT_EQ(ids, (std::vector<std::string>{"a1", "a2"}));
+    ASSERT_OK_AND_ASSIGN(v1::Assessment got_b1,
+                         store->GetAssessment(bob, "b1"));
+    EXPECT_TRUE(MessageDifferencer::Equals(got_b1, b1));
+    LevelState got_state;
+    ASSERT_OK(store->GetLevelState(ann, &got_state));
+    EXPECT_TRUE(MessageDifferencer::Equals(got_state, state));
+    std::vector<std::string> people;
+    ASSERT_OK(store->ScanProfiles("acme", "", [&](const StoredProfile& r) {
+      people.push_back(r.profile().name());
+      EXPECT_TRUE(MessageDifferencer::Equals(
+          r, r.profile().name() == ann_record.profile().name() ? ann_record
+                                                               : bob_record))
+          << r.DebugString();
+      return true;
+    }));
+    EXPECT_EQ(people.size(), 2u);
+    ASSERT_OK_AND_ASSIGN(std::string item,
+                         store->GetItem("acme", CatalogKind::kModule, "intro"));
+    EXPECT_EQ(item, "module bytes");
+    // Deleting a person deletes their history too.
+    ASSERT_OK(store->DeleteProfile(bob, nullptr));
+  }
+  EXPECT_EQ(RawKeys(path),
+            (std::vector<std::string>{"meta/schema_version",
+                                      "o/acme/h/ann!a/a1", "o/acme/h/ann!a/a2",
+                                      "o/acme/h/ann!s", "o/acme/m/intro",
+                                      "o/acme/p/ann!", "o/acme/p/ann!!"}));
 }
 
 // ------------------------------------------------------------ audit trail
