@@ -4,7 +4,8 @@ restart it, and check every acknowledged write and the invariants.
 In the spirit of RocksDB's db_crashtest.py. Each cycle starts the server on
 the same data folder, verifies what earlier cycles wrote, then lets
 `--writers` threads write (assessments with client-chosen ids, profile
-updates, bulk ImportRecords batches) until the server is killed with SIGKILL
+updates, bulk ImportRecords batches, training modules created, retitled and
+deleted) until the server is killed with SIGKILL
 after a random delay. A write is *acknowledged* when its call returned OK;
 a write whose call was cut off is *in flight*: it may or may not have
 landed. After each restart:
@@ -14,6 +15,9 @@ landed. After each restart:
     or torn record; an in-flight ImportRecords batch is all there or absent;
   - each profile's assessment_count equals its stored assessments;
   - each display name is the last acknowledged one or the one in flight;
+  - each training module is as last acknowledged (absent or with its
+    title) or as the write in flight left it, and the training matcher
+    (the read model's catalogue) sees as many modules as the store holds;
   - the read model equals the store: ScoreTeam's per-person mean gap,
     readiness and coverage (from the levels the server keeps) equal the gap
     report recomputed from the stored assessments.
@@ -39,11 +43,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from vakwijzer.v1 import service_pb2
+from vakwijzer.v1 import catalog_pb2, service_pb2
 from vakwijzer_client import VakwijzerClient, VakwijzerError
 
 ORG = "crash"
 PEOPLE_PER_WRITER = 4
+MODULES_PER_WRITER = 2
 LISTENING = "vakwijzerd: listening on 127.0.0.1:"
 
 
@@ -96,10 +101,22 @@ class Person:
     name_maybe: Optional[str] = None
 
 
+@dataclass
+class Module:
+    """A training module's title, None while it does not exist."""
+
+    id: str
+    acked: Optional[str] = None
+    # The state the write in flight would leave, in a 1-tuple (None: no write
+    # in flight).
+    maybe: Optional[tuple[Optional[str]]] = None
+
+
 class Checker:
     def __init__(self) -> None:
         self.failures: list[str] = []
         self.verified_writes = 0
+        self.verified_modules = 0
         self.in_flight_landed = 0
         self.in_flight_lost = 0
 
@@ -114,6 +131,33 @@ def stored_content(a) -> Sent:
         a.rater,
         tuple((r.indicator, r.level) for r in a.ratings),
     )
+
+
+def verify_modules(
+    client: VakwijzerClient, people: list[Person], modules: list[Module], check: Checker
+) -> None:
+    stored = {m.name.rsplit("/", 1)[1]: m.title for m in client.list_modules(ORG)}
+    for m in modules:
+        got = stored.get(m.id)
+        if got == m.acked:
+            check.verified_modules += 1
+            if m.maybe is not None and m.maybe[0] != got:
+                check.in_flight_lost += 1
+        elif m.maybe is not None and got == m.maybe[0]:
+            m.acked = got
+            check.in_flight_landed += 1
+        else:
+            check.fail(
+                f"module {m.id}: stored title {got!r}, acknowledged {m.acked!r}, "
+                f"in flight {m.maybe!r}"
+            )
+        m.maybe = None
+    plan = client.match(ORG, "training", f"people/{people[0].id}")
+    if plan.candidate_count + len(plan.excluded) != len(stored):
+        check.fail(
+            f"the training matcher sees {plan.candidate_count} candidates and "
+            f"{len(plan.excluded)} excluded modules, the store {len(stored)}"
+        )
 
 
 def verify(client: VakwijzerClient, people: list[Person], check: Checker) -> None:
@@ -180,10 +224,30 @@ def verify(client: VakwijzerClient, people: list[Person], check: Checker) -> Non
                 )
 
 
+def write_module(
+    client: VakwijzerClient, m: Module, title: str, competency: str, rng: random.Random
+) -> None:
+    """Creates the module when it does not exist, else retitles or deletes it."""
+    if m.acked is None:
+        module = catalog_pb2.TrainingModule(title=title, hours=rng.randint(2, 40), cost=0)
+        module.develops.add(competency=competency, level=3)
+        m.maybe = (title,)
+        client.create_module(ORG, m.id, module)
+    elif rng.random() < 0.7:
+        m.maybe = (title,)
+        client.update_module(ORG, m.id, title=title)
+    else:
+        m.maybe = (None,)
+        client.delete_module(ORG, m.id)
+    m.acked, m.maybe = m.maybe[0], None
+
+
 def writer(
     port: int,
     k: int,
     people: list[Person],
+    modules: list[Module],
+    competency: str,
     indicators: list[str],
     rng: random.Random,
     seq: list[int],
@@ -211,11 +275,13 @@ def writer(
                 p.maybe[aid] = sent
                 client.record_assessment(ORG, p.id, role, ratings, rater=rater, assessment_id=aid)
                 p.acked[aid] = p.maybe.pop(aid)
-            elif op < 0.85:
+            elif op < 0.8:
                 name = f"name-{k}-{n}"
                 p.name_maybe = name
                 client.update_profile(ORG, p.id, display_name=name)
                 p.name_acked, p.name_maybe = name, None
+            elif op < 0.9:
+                write_module(client, rng.choice(modules), f"module-{k}-{n}", competency, rng)
             else:
                 batches, sent_all = [], {}
                 for b in range(2):
@@ -279,6 +345,11 @@ def main() -> int:
             indicators = [
                 i.id for c in fw.clusters for k in c.competencies for i in k.indicators
             ]
+            competency = fw.clusters[0].competencies[0].code
+            modules_of = [
+                [Module(f"w{k}-m{j}") for j in range(MODULES_PER_WRITER)]
+                for k in range(args.writers)
+            ]
             people_of = []
             for k in range(args.writers):
                 mine = []
@@ -296,7 +367,8 @@ def main() -> int:
             threads = [
                 threading.Thread(
                     target=writer,
-                    args=(port, k, people_of[k], indicators, random.Random(rng.random()),
+                    args=(port, k, people_of[k], modules_of[k], competency, indicators,
+                          random.Random(rng.random()),
                           seqs[k], stop, acked[k], writer_errors),
                 )
                 for k in range(args.writers)
@@ -318,6 +390,9 @@ def main() -> int:
                 client.wait_ready(120)
                 restart_seconds.append(time.monotonic() - t0)
                 verify(client, everyone, check)
+                verify_modules(
+                    client, everyone, [m for mine in modules_of for m in mine], check
+                )
             print(
                 f"cycle {cycle + 1}/{args.cycles}: {sum(a[0] for a in acked)} "
                 f"acknowledged writes, restart {restart_seconds[-1]:.2f} s, "
@@ -335,7 +410,8 @@ def main() -> int:
     print(
         f"crash test: {args.cycles} kill -9 cycles, {args.writers} writers, "
         f"{writes} acknowledged calls, {check.verified_writes} acknowledged "
-        f"assessment checks, {check.in_flight_landed} in-flight writes landed "
+        f"assessment checks, {check.verified_modules} module checks, "
+        f"{check.in_flight_landed} in-flight writes landed "
         f"and {check.in_flight_lost} did not; restart median "
         f"{restart_seconds[len(restart_seconds) // 2] if restart_seconds else 0:.2f} s; "
         f"{len(check.failures)} failures; {time.monotonic() - started:.0f} s"

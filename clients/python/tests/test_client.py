@@ -287,6 +287,32 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             vw.record_assessment("py", "p-x", "boss", {"hbo-1.1-1": 1})
 
+    def test_module_create_get_update_delete(self) -> None:
+        from vakwijzer.v1 import catalog_pb2
+
+        vw = self.client
+        module = catalog_pb2.TrainingModule(title="Eerste gesprek", hours=4, cost=0)
+        module.develops.add(competency="1.1", level=3)
+        created = vw.create_module("pymod", "gesprek", module)
+        self.assertEqual(created.name, "organizations/pymod/modules/gesprek")
+        self.assertEqual(created.title, "Eerste gesprek")
+        self.assertRaisesCode("ALREADY_EXISTS", vw.create_module, "pymod", "gesprek", module)
+        updated = vw.update_module("pymod", "gesprek", title="Tweede gesprek")
+        self.assertEqual(updated.title, "Tweede gesprek")
+        self.assertEqual(updated.hours, 4)  # outside the mask: kept
+        self.assertRaisesCode(
+            "FAILED_PRECONDITION", vw.update_module, "pymod", "gesprek",
+            etag=created.etag, title="x")
+        self.assertEqual(vw.get_module("pymod", "gesprek").title, "Tweede gesprek")
+        self.assertEqual([m.title for m in vw.list_modules("pymod")], ["Tweede gesprek"])
+        vw.delete_module("pymod", "gesprek")
+        self.assertRaisesCode("NOT_FOUND", vw.get_module, "pymod", "gesprek")
+        self.assertEqual(list(vw.list_modules("pymod")), [])
+        with self.assertRaises(ValueError):
+            vw.update_module("pymod", "gesprek")  # no fields
+        with self.assertRaises(ValueError):
+            vw.get_module("pymod", "a/b")
+
     def test_list_profiles_yields_every_page(self) -> None:
         names = [p.name for p in self.client.list_profiles("demo", page_size=5)]
         self.assertEqual(len(names), 42)

@@ -107,13 +107,21 @@ def _org(org: str) -> str:
     return f"organizations/{org}"
 
 
+def _child(org: str, collection: str, item: str, what: str) -> str:
+    """An id (or full name) -> ``organizations/{org}/{collection}/{item}``."""
+    if item.startswith("organizations/"):
+        return item
+    if not item or "/" in item:
+        raise ValueError(f"{what} id {item!r} is not valid")
+    return f"{_org(org)}/{collection}/{item}"
+
+
 def _person(org: str, person: str) -> str:
-    """A person id (or full name) -> ``organizations/{org}/people/{person}``."""
-    if person.startswith("organizations/"):
-        return person
-    if not person or "/" in person:
-        raise ValueError(f"person id {person!r} is not valid")
-    return f"{_org(org)}/people/{person}"
+    return _child(org, "people", person, "person")
+
+
+def _module(org: str, module: str) -> str:
+    return _child(org, "modules", module, "module")
 
 
 def _in_org(org: str, collection: str, item: str) -> str:
@@ -624,6 +632,52 @@ class VakwijzerClient:
             request.end_time.CopyFrom(_timestamp(end))
         return self._pages(
             "AuditService.ListAuditEvents", self._audit.ListAuditEvents, request, "events"
+        )
+
+    # -- CatalogService (training modules) ----------------------------------
+
+    def create_module(
+        self, org: str, module_id: str, module: catalog_pb2.TrainingModule
+    ) -> catalog_pb2.TrainingModule:
+        """Adds ``module`` to the catalogue as ``module_id``; ``ALREADY_EXISTS``
+        when the id is taken. Returns the stored module (name, times, etag)."""
+        return self._call(
+            "CatalogService.CreateModule",
+            self._catalog.CreateModule,
+            service_pb2.CreateModuleRequest(parent=_org(org), module_id=module_id, module=module),
+        )
+
+    def get_module(self, org: str, module_id: str) -> catalog_pb2.TrainingModule:
+        """One training module; ``NOT_FOUND`` when there is none."""
+        return self._call(
+            "CatalogService.GetModule",
+            self._catalog.GetModule,
+            service_pb2.GetCatalogItemRequest(name=_module(org, module_id)),
+        )
+
+    def update_module(
+        self, org: str, module_id: str, etag: Optional[str] = None, **fields: Any
+    ) -> catalog_pb2.TrainingModule:
+        """Changes exactly the given TrainingModule fields (the
+        ``update_mask`` is built from their names); with ``etag`` only when the
+        module is unchanged since it was read (else ``FAILED_PRECONDITION``)."""
+        if not fields:
+            raise ValueError("update_module needs at least one field to change")
+        module = catalog_pb2.TrainingModule(name=_module(org, module_id), etag=etag or "", **fields)
+        mask = field_mask_pb2.FieldMask(paths=sorted(fields))
+        return self._call(
+            "CatalogService.UpdateModule",
+            self._catalog.UpdateModule,
+            service_pb2.UpdateModuleRequest(module=module, update_mask=mask),
+        )
+
+    def delete_module(self, org: str, module_id: str, etag: Optional[str] = None) -> None:
+        """Removes the module from the catalogue; with ``etag`` only when it
+        matches (else ``FAILED_PRECONDITION``)."""
+        self._call(
+            "CatalogService.DeleteModule",
+            self._catalog.DeleteModule,
+            service_pb2.DeleteCatalogItemRequest(name=_module(org, module_id), etag=etag or ""),
         )
 
     # -- CatalogService (listings) -----------------------------------------
