@@ -304,8 +304,12 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
       const size_t count = options.added_edges > 0
                                ? static_cast<size_t>(options.added_edges)
                                : std::max(initial_edges, kept);
-      for (int k : edges_of[i]) stamp[k] = i;
+      // Marks the mentee's kept edges, which the selection skips.
+      auto stamp_kept = [&] {
+        for (int k : edges_of[i]) stamp[k] = i;
+      };
       if (scaled_row == nullptr) {
+        stamp_kept();
         add_best(i, group, count, [&](size_t k, double* key) {
           if (score[k] <= 0 || stamp[k] == i) return false;
           const int64_t v = Scaled(score[k]) - price(i, group.right_of[k]);
@@ -328,6 +332,7 @@ absl::StatusOr<v1::MentorAssignment> AssignMentorsExact(
         most = std::max(most, w > 0 ? v : 0);
       }
       if (most <= 0) return;
+      stamp_kept();
       add_best(i, group, count, [&](size_t k, double* key) {
         const int64_t w = scaled_row[k];
         const int64_t v = w - potential[k] + mentee_potential;
