@@ -41,6 +41,11 @@ class FrameworkIndex {
 
   // nullptr when the framework has no such indicator.
   const IndicatorRef* FindIndicator(absl::string_view id) const;
+  // Every indicator, by ordinal (framework order).
+  int indicator_count() const { return static_cast<int>(indicators_.size()); }
+  const IndicatorRef& indicator(int ordinal) const {
+    return indicators_[ordinal];
+  }
   // The track's indicators in framework order; empty for an unknown track.
   const std::vector<const IndicatorRef*>& IndicatorsOfTrack(
       absl::string_view track) const;

@@ -106,6 +106,24 @@ class ProfileStore {
                                     absl::string_view start_after,
                                     const ProfileVisitor& visit) = 0;
 
+  // The same scan with each person's PersonLevels record left unparsed,
+  // for a reader that decodes it faster than the message (the start-up
+  // rebuild): `levels` holds its bytes; when it is empty, `record.derived()`
+  // holds the levels (a record of schema version 1 has them in the profile
+  // record, and an empty PersonLevels has none).
+  using ProfileRecordVisitor = std::function<bool(const StoredProfile& record,
+                                                  absl::string_view levels)>;
+  virtual absl::Status ScanProfileRecords(
+      absl::string_view org, absl::string_view start_after,
+      const ProfileRecordVisitor& visit) = 0;
+
+  // At most parts - 1 person ids, ascending, that split the organisation's
+  // profiles into parts of about equal size on disk, for scans in parallel:
+  // part k visits the ids after splits[k - 1] up to splits[k]. Fewer (none)
+  // when the store cannot tell, e.g. while everything is in memory.
+  virtual absl::StatusOr<std::vector<std::string>> SplitPeople(
+      absl::string_view org, int parts) = 0;
+
   // Visits the person's assessments in order of id, starting after
   // `start_after`, until `visit` returns false.
   virtual absl::Status ScanAssessments(const PersonName& name,

@@ -1,6 +1,7 @@
 #include "storage/rocksdb_store.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -74,7 +75,8 @@ std::string ItemPrefix(absl::string_view org, CatalogKind kind) {
 // derived fields are moved into StoredProfile.derived).
 absl::Status ParseProfile(const rocksdb::Slice& key,
                           const rocksdb::Slice& value,
-                          const rocksdb::Slice* derived, StoredProfile* out) {
+                          const rocksdb::Slice* derived, StoredProfile* out,
+                          bool parse_derived = true) {
   StoredProfile& record = *out;
   if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
@@ -82,9 +84,10 @@ absl::Status ParseProfile(const rocksdb::Slice& key,
   }
   PersonLevels* d = record.mutable_derived();
   if (derived != nullptr) {
-    if (!d->ParseFromArray(derived->data(),
-                           static_cast<int>(derived->size())) ||
-        d->indicator_size() != d->level_size()) {
+    if (parse_derived &&
+        (!d->ParseFromArray(derived->data(),
+                            static_cast<int>(derived->size())) ||
+         d->indicator_size() != d->level_size())) {
       return absl::DataLossError(absl::StrCat(
           "unparsable derived levels beside key ", key.ToString()));
     }
@@ -449,17 +452,41 @@ absl::Status RocksDbStore::AppendAssessment(const PersonName& name,
 absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
                                         absl::string_view start_after,
                                         const ProfileVisitor& visit) {
+  return ScanPeople(org, start_after, /*parse_levels=*/true,
+                    [&](const StoredProfile& record, absl::string_view) {
+                      return visit(record);
+                    });
+}
+
+absl::Status RocksDbStore::ScanProfileRecords(
+    absl::string_view org, absl::string_view start_after,
+    const ProfileRecordVisitor& visit) {
+  return ScanPeople(org, start_after, /*parse_levels=*/false, visit);
+}
+
+absl::Status RocksDbStore::ScanPeople(absl::string_view org,
+                                      absl::string_view start_after,
+                                      bool parse_levels,
+                                      const ProfileRecordVisitor& visit) {
   const std::string prefix = PeoplePrefix(org);
   const std::string end = PrefixEnd(prefix);
   rocksdb::ReadOptions options;
   rocksdb::Slice upper(end);
   options.iterate_upper_bound = &upper;
+  if (!parse_levels) {
+    // The whole range in one pass (the start-up rebuild): read ahead, and
+    // keep the block cache for the blocks that calls will ask for again.
+    options.readahead_size = 2 << 20;
+    options.fill_cache = false;
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   // A person's keys here are their profile record and, right after it, its
   // PersonLevels (none in schema version 1): the scan reads them in turn.
   google::protobuf::Arena arena;
   it->Seek(start_after.empty() ? prefix
                                : absl::StrCat(prefix, start_after, "\""));
+  std::string profile_key;
+  std::string value;
   while (it->Valid()) {
     const rocksdb::Slice key = it->key();
     if (key.size() < prefix.size() + 2 || key[key.size() - 1] != '!' ||
@@ -467,24 +494,76 @@ absl::Status RocksDbStore::ScanProfiles(absl::string_view org,
       return absl::DataLossError(
           absl::StrCat("unexpected key ", key.ToString()));
     }
-    const std::string profile_key = key.ToString();
-    const std::string value = it->value().ToString();
+    profile_key.assign(key.data(), key.size());
+    value.assign(it->value().data(), it->value().size());
     it->Next();
-    const bool joined =
-        it->Valid() && it->key() == rocksdb::Slice(profile_key + "!");
+    const bool joined = it->Valid() &&
+                        it->key().size() == profile_key.size() + 1 &&
+                        it->key().starts_with(profile_key);
     const rocksdb::Slice derived = joined ? it->value() : rocksdb::Slice();
     // On an arena reset per person: a record is a few hundred small
     // objects (one per indicator id), freed together.
     auto* record =
         google::protobuf::Arena::CreateMessage<StoredProfile>(&arena);
-    RETURN_IF_ERROR(
-        ParseProfile(profile_key, value, joined ? &derived : nullptr, record));
-    const bool more = visit(*record);
+    RETURN_IF_ERROR(ParseProfile(
+        profile_key, value, joined ? &derived : nullptr, record, parse_levels));
+    const bool more =
+        visit(*record, parse_levels
+                           ? absl::string_view()
+                           : absl::string_view(derived.data(), derived.size()));
     arena.Reset();
     if (!more) return absl::OkStatus();
     if (joined) it->Next();
   }
   return FromRocksDb(it->status());
+}
+
+absl::StatusOr<std::vector<std::string>> RocksDbStore::SplitPeople(
+    absl::string_view org, int parts) {
+  std::vector<std::string> splits;
+  if (parts < 2) return splits;
+  const std::string prefix = PeoplePrefix(org);
+  // Candidates: the people at the edges of the table files.
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::set<std::string> ids;
+  for (const rocksdb::LiveFileMetaData& file : files) {
+    if (file.column_family_name != rocksdb::kDefaultColumnFamilyName) continue;
+    for (const std::string* key : {&file.smallestkey, &file.largestkey}) {
+      if (key->size() <= prefix.size() ||
+          key->compare(0, prefix.size(), prefix) != 0) {
+        continue;
+      }
+      const size_t bang = key->find('!', prefix.size());
+      if (bang == std::string::npos || bang == prefix.size()) continue;
+      ids.insert(key->substr(prefix.size(), bang - prefix.size()));
+    }
+  }
+  if (ids.empty()) return splits;
+  const std::vector<std::string> candidates(ids.begin(), ids.end());
+  // The bytes on disk up to each candidate's last key, and in all.
+  std::vector<std::string> bounds;
+  for (const std::string& id : candidates) {
+    bounds.push_back(absl::StrCat(prefix, id, "\""));  // '"' follows '!'
+  }
+  bounds.push_back(PrefixEnd(prefix));
+  std::vector<rocksdb::Range> ranges;
+  for (const std::string& bound : bounds) ranges.emplace_back(prefix, bound);
+  std::vector<uint64_t> sizes(ranges.size());
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  RETURN_IF_ERROR(FromRocksDb(db_->GetApproximateSizes(
+      options, db_->DefaultColumnFamily(), ranges.data(),
+      static_cast<int>(ranges.size()), sizes.data())));
+  const uint64_t total = sizes.back();
+  size_t i = 0;
+  for (int k = 1; k < parts; ++k) {
+    const uint64_t goal = total / parts * k;
+    while (i < candidates.size() && sizes[i] < goal) ++i;
+    if (i == candidates.size() || sizes[i] >= total) break;
+    splits.push_back(candidates[i++]);
+  }
+  return splits;
 }
 
 absl::Status RocksDbStore::ScanAssessments(const PersonName& name,

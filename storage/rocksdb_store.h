@@ -81,6 +81,11 @@ class RocksDbStore final : public ProfileStore,
   absl::Status ScanProfiles(absl::string_view org,
                             absl::string_view start_after,
                             const ProfileVisitor& visit) override;
+  absl::Status ScanProfileRecords(absl::string_view org,
+                                  absl::string_view start_after,
+                                  const ProfileRecordVisitor& visit) override;
+  absl::StatusOr<std::vector<std::string>> SplitPeople(absl::string_view org,
+                                                       int parts) override;
   absl::Status ScanAssessments(const PersonName& name,
                                absl::string_view start_after,
                                const AssessmentVisitor& visit) override;
@@ -115,6 +120,10 @@ class RocksDbStore final : public ProfileStore,
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
   // Moves the history keys of schema versions 1 and 2 to "o/{org}/h/".
   absl::Status MoveHistory();
+  // ScanProfiles and ScanProfileRecords: `parse_levels` says whether the
+  // PersonLevels record is parsed into the record or handed over as bytes.
+  absl::Status ScanPeople(absl::string_view org, absl::string_view start_after,
+                          bool parse_levels, const ProfileRecordVisitor& visit);
   // Adds `event` (named here) to `batch`.
   absl::Status AddAudit(absl::string_view org, v1::AuditEvent event,
                         rocksdb::WriteBatch* batch);

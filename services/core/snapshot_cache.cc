@@ -4,6 +4,8 @@
 
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace vakwijzer::core {
 namespace {
@@ -53,9 +55,86 @@ absl::Status LoadItems(storage::CatalogStore* store, absl::string_view org,
 
 }  // namespace
 
-std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
-    const storage::StoredProfile& record) const {
-  const v1::Profile& p = record.profile();
+namespace {
+
+// The person id of a profile record.
+absl::string_view PersonId(const storage::StoredProfile& record) {
+  absl::string_view name = record.profile().name();
+  return name.substr(name.rfind('/') + 1);
+}
+
+// Reads the indicator and level columns of a serialized PersonLevels into
+// `levels` (by ordinal) without building the message: the start-up
+// rebuild's hot loop. The ids come in framework order, so each is first
+// compared with the indicator after the previous one; a hash look-up only
+// when that fails. Unknown ids are skipped, as by MakePersonView.
+bool DecodeLevels(absl::string_view bytes, const framework::FrameworkIndex& fw,
+                  std::vector<float>* levels) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  // Thread-local scratch: no allocation per person once warm.
+  thread_local std::vector<int> ordinals;
+  thread_local std::vector<float> values;
+  ordinals.clear();
+  values.clear();
+  int next = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    if (field == storage::PersonLevels::kIndicatorFieldNumber &&
+        type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t size;
+      if (!in.ReadVarint32(&size)) return false;
+      const void* data = "";
+      int available = 0;
+      if (size > 0 && (!in.GetDirectBufferPointer(&data, &available) ||
+                       static_cast<uint32_t>(available) < size)) {
+        return false;
+      }
+      absl::string_view id(static_cast<const char*>(data), size);
+      int ordinal = -1;
+      if (next < fw.indicator_count() &&
+          fw.indicator(next).indicator->id() == id) {
+        ordinal = next;
+      } else if (const framework::IndicatorRef* ref = fw.FindIndicator(id)) {
+        ordinal = ref->ordinal;
+      }
+      if (ordinal >= 0) next = ordinal + 1;
+      ordinals.push_back(ordinal);
+      if (!in.Skip(static_cast<int>(size))) return false;
+    } else if (field == storage::PersonLevels::kLevelFieldNumber &&
+               type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t size;
+      if (!in.ReadVarint32(&size) || size % sizeof(float) != 0) return false;
+      const size_t first = values.size();
+      values.resize(first + size / sizeof(float));
+      if (!in.ReadRaw(values.data() + first, static_cast<int>(size))) {
+        return false;
+      }
+    } else if (field == storage::PersonLevels::kLevelFieldNumber &&
+               type == WireFormatLite::WIRETYPE_FIXED32) {
+      uint32_t raw;
+      if (!in.ReadLittleEndian32(&raw)) return false;
+      values.push_back(WireFormatLite::DecodeFloat(raw));
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (!in.ConsumedEntireMessage() || ordinals.size() != values.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < ordinals.size(); ++i) {
+    if (ordinals[i] >= 0) (*levels)[ordinals[i]] = values[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<plugins::PersonView> SnapshotCache::NewPersonView(
+    const v1::Profile& p) const {
   absl::StatusOr<std::string> framework_id =
       ParseFrameworkName(p.framework(), "framework");
   if (!framework_id.ok()) return nullptr;
@@ -79,35 +158,81 @@ std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
   view->current_caseload = p.current_caseload();
   view->completed_modules.assign(p.completed_modules().begin(),
                                  p.completed_modules().end());
-  int count = 0;
-  for (const auto& c : fw->proto().clusters()) {
-    for (const auto& k : c.competencies()) count += k.indicators_size();
-  }
-  view->levels.assign(count, plugins::kUnknown);
+  view->levels.assign(fw->indicator_count(), plugins::kUnknown);
+  return view;
+}
+
+std::shared_ptr<const plugins::PersonView> SnapshotCache::MakePersonView(
+    const storage::StoredProfile& record) const {
+  std::shared_ptr<plugins::PersonView> view = NewPersonView(record.profile());
+  if (view == nullptr) return nullptr;
   const storage::PersonLevels& derived = record.derived();
   for (int i = 0; i < derived.indicator_size(); ++i) {
     const framework::IndicatorRef* ref =
-        fw->FindIndicator(derived.indicator(i));
+        view->framework->FindIndicator(derived.indicator(i));
     if (ref != nullptr) view->levels[ref->ordinal] = derived.level(i);
   }
   return view;
 }
 
+absl::StatusOr<std::shared_ptr<const plugins::PersonView>>
+SnapshotCache::MakePersonView(const storage::StoredProfile& record,
+                              absl::string_view levels) const {
+  if (levels.empty()) return MakePersonView(record);
+  std::shared_ptr<plugins::PersonView> view = NewPersonView(record.profile());
+  if (view == nullptr) return nullptr;
+  if (!DecodeLevels(levels, *view->framework, &view->levels)) {
+    return absl::DataLossError(
+        absl::StrCat("unparsable derived levels of ", record.profile().name()));
+  }
+  return view;
+}
+
 absl::Status SnapshotCache::LoadAll(storage::ProfileStore* profiles,
-                                    storage::CatalogStore* catalog) {
+                                    storage::CatalogStore* catalog,
+                                    const ScanPool* pool) {
   std::vector<std::string> orgs;
   RETURN_IF_ERROR(catalog->ScanOrganizations(
       [&](absl::string_view org) { orgs.emplace_back(org); }));
+  const int threads = pool == nullptr ? 1 : pool->threads();
   for (const std::string& org : orgs) {
     auto snap = std::make_shared<plugins::OrgSnapshot>();
     snap->org = org;
-    RETURN_IF_ERROR(profiles->ScanProfiles(
-        org, "", [&](const storage::StoredProfile& record) {
-          if (auto view = MakePersonView(record)) {
-            snap->people.push_back(std::move(view));
-          }
-          return true;
-        }));
+    // Parts of the key range scanned in parallel, concatenated in order.
+    ASSIGN_OR_RETURN(std::vector<std::string> splits,
+                     profiles->SplitPeople(org, threads));
+    const size_t parts = splits.size() + 1;
+    std::vector<std::vector<std::shared_ptr<const plugins::PersonView>>> views(
+        parts);
+    std::vector<absl::Status> status(parts);
+    auto scan = [&](size_t k) {
+      const std::string start = k == 0 ? "" : splits[k - 1];
+      const std::string* last = k < splits.size() ? &splits[k] : nullptr;
+      absl::Status decoded;
+      status[k] = profiles->ScanProfileRecords(
+          org, start,
+          [&](const storage::StoredProfile& record, absl::string_view levels) {
+            if (last != nullptr && PersonId(record) > *last) return false;
+            absl::StatusOr<std::shared_ptr<const plugins::PersonView>> view =
+                MakePersonView(record, levels);
+            if (!view.ok()) {
+              decoded = view.status();
+              return false;
+            }
+            if (*view != nullptr) views[k].push_back(*std::move(view));
+            return true;
+          });
+      if (status[k].ok()) status[k] = decoded;
+    };
+    if (pool != nullptr && parts > 1) {
+      pool->ParallelFor(parts, scan);
+    } else {
+      for (size_t k = 0; k < parts; ++k) scan(k);
+    }
+    for (size_t k = 0; k < parts; ++k) {
+      RETURN_IF_ERROR(status[k]);
+      for (auto& view : views[k]) snap->people.push_back(std::move(view));
+    }
     RETURN_IF_ERROR(
         LoadItems(catalog, org, storage::CatalogKind::kModule, &snap->modules));
     RETURN_IF_ERROR(
@@ -142,16 +267,6 @@ void SnapshotCache::Update(absl::string_view org, const Mutation& mutate) {
   mutate(next.get());
   orgs_[std::string(org)] = std::move(next);
 }
-
-namespace {
-
-// The person id of a profile record.
-std::string PersonId(const storage::StoredProfile& record) {
-  const std::string& name = record.profile().name();
-  return name.substr(name.rfind('/') + 1);
-}
-
-}  // namespace
 
 void SnapshotCache::PutPerson(absl::string_view org,
                               const storage::StoredProfile& record) {

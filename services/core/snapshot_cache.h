@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
 #include "plugins/api/snapshot.h"
 #include "storage/catalog_store.h"
@@ -32,9 +34,11 @@ class SnapshotCache {
   SnapshotCache& operator=(const SnapshotCache&) = delete;
 
   // Reads every organisation's profiles and catalogue. Call once, before
-  // serving.
+  // serving. With a `pool`, an organisation's people are read in parts of
+  // its key range, one per thread.
   absl::Status LoadAll(storage::ProfileStore* profiles,
-                       storage::CatalogStore* catalog);
+                       storage::CatalogStore* catalog,
+                       const ScanPool* pool = nullptr);
 
   // The organisation as of the last acknowledged write; an empty snapshot
   // for an organisation without data. Cheap (a shared pointer copy).
@@ -56,9 +60,18 @@ class SnapshotCache {
   // not loaded.
   std::shared_ptr<const plugins::PersonView> MakePersonView(
       const storage::StoredProfile& record) const;
+  // The same from a record as ScanProfileRecords hands it over, with its
+  // PersonLevels record still serialized in `levels`; DataLoss when
+  // `levels` does not parse.
+  absl::StatusOr<std::shared_ptr<const plugins::PersonView>> MakePersonView(
+      const storage::StoredProfile& record, absl::string_view levels) const;
 
  private:
   using Mutation = std::function<void(plugins::OrgSnapshot*)>;
+  // A person's view with every level unknown; nullptr when the profile's
+  // framework is not loaded.
+  std::shared_ptr<plugins::PersonView> NewPersonView(
+      const v1::Profile& profile) const;
   using NamedView =
       std::pair<std::string, std::shared_ptr<const plugins::PersonView>>;
   // Puts each view (null: erases the person) in one update.

@@ -311,7 +311,8 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
                               s->store_.get()));
     if (stats.has_value()) s->demo_people_ = stats->people;
   }
-  RETURN_IF_ERROR(s->cache_->LoadAll(s->store_.get(), s->store_.get()));
+  RETURN_IF_ERROR(s->cache_->LoadAll(s->store_.get(), s->store_.get(),
+                                     s->scan_pool_.get()));
   s->authenticator_->SetReady(true);
   health->SetServingStatus(true);
   return s;

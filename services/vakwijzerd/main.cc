@@ -1,7 +1,12 @@
 // vakwijzerd: the Vakwijzer gRPC server.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -13,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -85,6 +91,35 @@ ABSL_FLAG(int, scan_threads, 0,
           "may split over; 0: the number of cores");
 ABSL_FLAG(int, grpc_memory_mb, 1024,
           "Transport buffer memory gRPC may use (its resource quota)");
+ABSL_FLAG(bool, huge_pages, true,
+          "Have glibc's malloc ask for transparent huge pages (the tunable "
+          "glibc.malloc.hugetlb=1, set by re-executing the program once "
+          "unless GLIBC_TUNABLES already names it): about a tenth of the "
+          "page faults while the read model is built");
+
+namespace {
+
+// Re-executes the program with glibc.malloc.hugetlb=1 added to
+// GLIBC_TUNABLES, which glibc reads only when a program starts. Returns if
+// the tunable is set already (also by the user, to any value) or the exec
+// fails.
+void ReexecWithHugePages(char** argv) {
+#ifdef __GLIBC__
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  std::string value = tunables == nullptr ? "" : tunables;
+  if (absl::StrContains(value, "glibc.malloc.hugetlb")) return;
+  value = value.empty() ? "glibc.malloc.hugetlb=1"
+                        : absl::StrCat(value, ":glibc.malloc.hugetlb=1");
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  std::cerr << "vakwijzerd: --huge_pages: cannot re-execute ("
+            << std::strerror(errno) << "); going on without" << std::endl;
+#else
+  (void)argv;
+#endif
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -100,6 +135,7 @@ int main(int argc, char** argv) {
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_huge_pages)) ReexecWithHugePages(argv);
 
   // Block the shutdown signals in every thread (gRPC's threads inherit the
   // mask), then wait for them synchronously below.

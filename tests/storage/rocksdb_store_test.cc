@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -465,6 +466,76 @@ TEST_F(RocksDbStoreTest, ScanProfilesOfOrganisationWithPrefixName) {
   EXPECT_EQ(ScanPeople(*store_, "org"), std::vector<std::string>{"ann"});
   EXPECT_EQ(ScanPeople(*store_, "org2"), std::vector<std::string>{"bob"});
   EXPECT_EQ(ScanPeople(*store_, "org.x"), std::vector<std::string>{"carl"});
+}
+
+TEST_F(RocksDbStoreTest, ScanProfileRecordsHandsOverTheLevelsUnparsed) {
+  AddPerson({"acme", "ann"}, 2);
+  AddPerson({"acme", "bob"}, 0);
+  std::vector<std::pair<std::string, std::string>> seen;  // id, levels
+  ASSERT_OK(store_->ScanProfileRecords(
+      "acme", "", [&](const StoredProfile& r, absl::string_view levels) {
+        EXPECT_EQ(r.derived().indicator_size(), 0);
+        const std::string& name = r.profile().name();
+        seen.emplace_back(name.substr(name.rfind('/') + 1), levels);
+        return true;
+      }));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, "ann");
+  EXPECT_EQ(seen[1].first, "bob");
+  for (const auto& [id, levels] : seen) {
+    ASSERT_OK_AND_ASSIGN(StoredProfile stored,
+                         store_->GetProfile({"acme", id}));
+    PersonLevels parsed;
+    ASSERT_TRUE(parsed.ParseFromString(levels));
+    EXPECT_TRUE(MessageDifferencer::Equals(parsed, stored.derived())) << id;
+  }
+}
+
+// Three table files of people with disjoint ids (each close flushes one);
+// the splits cut the scan into parts that visit every person once.
+TEST_F(RocksDbStoreTest, SplitPeopleCutsTheScanIntoPartsThatCoverEveryone) {
+  std::vector<std::string> all;
+  for (int file = 0; file < 3; ++file) {
+    for (int i = 0; i < 200; ++i) {
+      const std::string id = absl::StrFormat("p%d%03d", file, i);
+      all.push_back(id);
+      StoredProfile record = MakeProfile({"acme", id}, 1);
+      for (int k = 0; k < 40; ++k) {
+        record.mutable_derived()->add_indicator(absl::StrCat("hbo-", k));
+        record.mutable_derived()->add_level(k % 4);
+      }
+      ASSERT_OK(store_->PutProfile({"acme", id}, record, nullptr));
+    }
+    AddPerson({"other", absl::StrCat("x", file)}, 1);
+    Reopen();
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> one,
+                       store_->SplitPeople("acme", 1));
+  EXPECT_TRUE(one.empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> none,
+                       store_->SplitPeople("nobody", 4));
+  EXPECT_TRUE(none.empty());
+  for (int parts : {2, 3, 8}) {
+    SCOPED_TRACE(parts);
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> splits,
+                         store_->SplitPeople("acme", parts));
+    EXPECT_FALSE(splits.empty());
+    EXPECT_LT(splits.size(), static_cast<size_t>(parts));
+    std::vector<std::string> visited;
+    for (size_t k = 0; k <= splits.size(); ++k) {
+      ASSERT_TRUE(k == 0 || std::count(all.begin(), all.end(), splits[k - 1]))
+          << splits[k - 1];
+      std::vector<std::string> part = ScanPeople(
+          *store_, "acme", k == 0 ? absl::string_view() : splits[k - 1]);
+      if (k < splits.size()) {
+        part.resize(std::upper_bound(part.begin(), part.end(), splits[k]) -
+                    part.begin());
+      }
+      EXPECT_FALSE(part.empty());
+      visited.insert(visited.end(), part.begin(), part.end());
+    }
+    EXPECT_EQ(visited, all);
+  }
 }
 
 TEST_F(RocksDbStoreTest, ScanAssessmentsInOrderOfId) {

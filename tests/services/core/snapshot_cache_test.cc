@@ -10,21 +10,28 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/scan_pool.h"
 #include "framework/framework_registry.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "services/core/catalog_manager.h"
 #include "services/core/profile_manager.h"
 #include "storage/rocksdb_store.h"
@@ -250,6 +257,96 @@ TEST_F(SnapshotCacheTest, PersonViewOfUnknownFrameworkIsNull) {
   EXPECT_EQ(cache_->MakePersonView(record), nullptr);
   record.mutable_profile()->clear_framework();
   EXPECT_EQ(cache_->MakePersonView(record), nullptr);
+}
+
+// The view of a record whose PersonLevels is handed over serialized, as
+// the start-up rebuild reads it.
+std::shared_ptr<const PersonView> FromBytes(const SnapshotCache& cache,
+                                            storage::StoredProfile record,
+                                            const std::string& levels) {
+  record.clear_derived();
+  absl::StatusOr<std::shared_ptr<const PersonView>> view =
+      cache.MakePersonView(record, levels);
+  EXPECT_OK(view.status());
+  return view.ok() ? *view : nullptr;
+}
+
+// Oracle: the view of the parsed message (protobuf's parser, a hash
+// look-up per id). Random subsets of mini's ids in random order, unknown
+// ids, repeats, and levels of any value.
+TEST_F(SnapshotCacheTest, PersonViewFromSerializedLevelsEqualsTheParsedOne) {
+  const std::vector<std::string> ids = {"j-a1-1", "j-a1-2", "s-a1-1",
+                                        "j-a2-1", "s-a2-1", "j-b1-1",
+                                        "s-b1-1", "gone",   ""};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 500; ++round) {
+    SCOPED_TRACE(round);
+    storage::StoredProfile record = Record("p1");
+    storage::PersonLevels* derived = record.mutable_derived();
+    derived->set_assessment_count(round);
+    derived->set_next_assessment_seq(round * 3);
+    const int n = std::uniform_int_distribution<int>(0, 10)(rng);
+    const bool ordered = round % 2 == 0;
+    for (int i = 0; i < n; ++i) {
+      const int k =
+          ordered ? std::min<int>(i, ids.size() - 1)
+                  : std::uniform_int_distribution<int>(0, ids.size() - 1)(rng);
+      derived->add_indicator(ids[k]);
+      derived->add_level(std::uniform_int_distribution<int>(0, 12)(rng) / 4.0f);
+    }
+    std::shared_ptr<const PersonView> expected = cache_->MakePersonView(record);
+    std::shared_ptr<const PersonView> decoded =
+        FromBytes(*cache_, record, derived->SerializeAsString());
+    ASSERT_NE(expected, nullptr);
+    ASSERT_NE(decoded, nullptr);
+    ExpectSamePerson(*decoded, *expected);
+  }
+}
+
+// Levels written one float per field (valid wire format, if not what
+// protobuf writes) and fields this version does not know are read too.
+TEST_F(SnapshotCacheTest, PersonViewFromSerializedLevelsTakesAnyValidEncoding) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    using google::protobuf::internal::WireFormatLite;
+    WireFormatLite::WriteInt64(1, 4, &coded);
+    WireFormatLite::WriteString(3, "j-b1-1", &coded);
+    WireFormatLite::WriteFloat(4, 1.5f, &coded);  // unpacked
+    WireFormatLite::WriteString(99, "from a newer version", &coded);
+    WireFormatLite::WriteString(3, "j-a1-1", &coded);
+    WireFormatLite::WriteFloat(4, 3.0f, &coded);
+  }
+  std::shared_ptr<const PersonView> view =
+      FromBytes(*cache_, Record("p1"), bytes);
+  ASSERT_NE(view, nullptr);
+  EXPECT_EQ(view->levels[Ordinal("j-b1-1")], 1.5f);
+  EXPECT_EQ(view->levels[Ordinal("j-a1-1")], 3.0f);
+  EXPECT_TRUE(std::isnan(view->levels[Ordinal("j-a1-2")]));
+}
+
+TEST_F(SnapshotCacheTest, PersonViewFromCorruptLevelsIsDataLoss) {
+  storage::PersonLevels two;
+  two.add_indicator("j-a1-1");
+  two.add_indicator("j-a1-2");
+  two.add_level(1);
+  storage::PersonLevels one = two;
+  one.add_level(2);
+  const std::string whole = one.SerializeAsString();
+  std::string odd_floats = "\x22\x03abc";  // field 4, 3 bytes
+  for (const std::string& bytes :
+       {two.SerializeAsString(), whole.substr(0, whole.size() - 1),
+        whole.substr(0, 5), odd_floats, std::string("\xff")}) {
+    SCOPED_TRACE(absl::CHexEscape(bytes));
+    storage::StoredProfile record = Record("p1");
+    absl::StatusOr<std::shared_ptr<const PersonView>> view =
+        cache_->MakePersonView(record, bytes);
+    EXPECT_EQ(view.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_TRUE(absl::StrContains(view.status().message(),
+                                  "organizations/acme/people/p1"))
+        << view.status();
+  }
 }
 
 // ------------------------------------------------------------------- People
@@ -582,6 +679,71 @@ TEST_F(SnapshotCacheStoreTest, LoadAllEqualsTheCacheUpdatedWriteByWrite) {
   }
   EXPECT_EQ(loaded.Get("beta")->people.size(), 1u);
   EXPECT_EQ(loaded.Get("beta")->modules.size(), 1u);
+}
+
+// Three table files (each close of the store flushes one), so that the
+// people split into parts; read in parallel they make the same snapshot.
+TEST_F(SnapshotCacheStoreTest, LoadAllInPartsEqualsOneScan) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> ids = {"j-a1-1", "j-a1-2", "s-a1-1", "j-a2-1",
+                                        "s-a2-1", "j-b1-1", "s-b1-1"};
+  profiles_.reset();
+  catalog_.reset();
+  for (int file = 0; file < 3; ++file) {
+    for (int i = 0; i < 300; ++i) {
+      const std::string id = absl::StrFormat("p%d%03d", file, i);
+      storage::StoredProfile record =
+          Record(id, {}, i % 2 ? "junior" : "senior");
+      for (const std::string& indicator : ids) {
+        if (rng() % 3 == 0) continue;
+        record.mutable_derived()->add_indicator(indicator);
+        record.mutable_derived()->add_level(rng() % 4);
+      }
+      if (i % 50 == 7)
+        record.mutable_profile()->set_framework("frameworks/retired");
+      ASSERT_OK(store_->PutProfile(PersonName{"acme", id}, record, nullptr));
+    }
+    store_.reset();
+    ASSERT_OK_AND_ASSIGN(store_, storage::RocksDbStore::Open(dir_.Sub("db")));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> splits,
+                       store_->SplitPeople("acme", 2));
+  ASSERT_FALSE(splits.empty());
+  SnapshotCache one(frameworks_.get());
+  ASSERT_OK(one.LoadAll(store_.get(), store_.get()));
+  EXPECT_EQ(one.Get("acme")->people.size(), 3u * (300 - 6));
+  for (int threads : {2, 3, 5}) {
+    SCOPED_TRACE(threads);
+    ScanPool pool(threads);
+    SnapshotCache parts(frameworks_.get());
+    ASSERT_OK(parts.LoadAll(store_.get(), store_.get(), &pool));
+    ExpectSameSnapshot(*parts.Get("acme"), *one.Get("acme"));
+  }
+}
+
+TEST_F(SnapshotCacheStoreTest, LoadAllOfCorruptLevelsIsDataLoss) {
+  ASSERT_OK(CreateProfile("acme", "p1", "junior"));
+  profiles_.reset();
+  catalog_.reset();
+  store_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"audit", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(options, dir_.Sub("db"), families, &handles, &raw)
+            .ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put({}, "o/acme/p/p1!!", "\x22\x03abc").ok());
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  }
+  ASSERT_OK_AND_ASSIGN(store_, storage::RocksDbStore::Open(dir_.Sub("db")));
+  SnapshotCache loaded(frameworks_.get());
+  absl::Status s = loaded.LoadAll(store_.get(), store_.get());
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "people/p1")) << s;
 }
 
 TEST_F(SnapshotCacheStoreTest, LoadAllOfAnEmptyStoreLeavesEveryOrgEmpty) {
