@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,7 @@ namespace vakwijzer::plugins {
 namespace {
 
 constexpr int kMaxExcluded = 100;
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // Scores and relevances are ranked on this grid: sums of the same gaps in a
 // different order differ in their last bits, and such near-equal values
@@ -205,6 +207,7 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
     // its column); a person is touched only when they pass, or for the
     // first exclusions.
     std::vector<double> scores;
+    const bool counted = options.by_competency && !mmr && teams.empty();
     const size_t first = chunks * part_index / part_count;
     const size_t last = chunks * (part_index + 1) / part_count;
     for (size_t chunk = first; chunk < last; ++chunk) {
@@ -226,6 +229,25 @@ absl::StatusOr<v1::MatchResponse> MentorMatcher::Match(
       for (size_t r = 0; r < rows; ++r) {
         const PersonView* p = items[r].get();
         const framework::FrameworkIndex* pf = columns.framework(r);
+        // Most rows only count, once the exclusion notes are full: decided
+        // here without branching on the data (a branch on `score > 0` is
+        // mispredicted for about every other person). A row goes the full
+        // way below when it may enter the top k, or is the mentee or on
+        // another framework index.
+        if (counted && p != mentee && pf == fw &&
+            part.excluded >= kMaxExcluded) {
+          const double score = scores[r];
+          const bool in = (columns.mentoring_capacity(r) > 0) & (score > 0);
+          const double worst_kept = candidates.size() < page_size ? -kInfinity
+                                    : page_size == 0
+                                        ? kInfinity
+                                        : candidates.front().score - 1e-8;
+          if (!in | (score < worst_kept)) {
+            part.seen += in;
+            part.excluded += !in;
+            continue;
+          }
+        }
         if (p == mentee) {
           exclude(*p, "the mentee themself");
           continue;

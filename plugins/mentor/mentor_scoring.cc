@@ -293,8 +293,12 @@ MentorLevelTable::MentorLevelTable(const framework::FrameworkIndex& framework,
   }
 }
 
-void AddUnitScores(const MenteeGaps& s, size_t u, const double* levels,
-                   size_t n, double* out) {
+// Also compiled for AVX2 (four doubles per instruction against SSE2's
+// two), picked at load time where the CPU has it: the same operations in
+// the same order per element, so the same bits.
+__attribute__((target_clones("avx2", "default"))) void AddUnitScores(
+    const MenteeGaps& s, size_t u, const double* levels, size_t n,
+    double* out) {
   const double max_level = s.max_level;
   const double bar = s.bars[u];
   const double plain = s.gaps[u] * 1.0;

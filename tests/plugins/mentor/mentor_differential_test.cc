@@ -138,6 +138,58 @@ TEST_F(MentorDifferentialTest, IdenticalToReferenceOverRandomOrgs) {
   EXPECT_GE(mmr, 50);
 }
 
+// By score alone at competency granularity with no team filter, the scan
+// only counts most rows once its exclusion notes are full (100): large
+// organisations (a quarter without mentoring capacity), every page size,
+// one thread and split.
+TEST_F(MentorDifferentialTest, CountingScanIdenticalToReference) {
+  std::unique_ptr<Matcher> matcher = NewMentorMatcher();
+  std::unique_ptr<Matcher> reference = reference::NewReferenceMentorMatcher();
+  const std::function<bool()> never = [] { return false; };
+  ScanPool pool(3);
+  int compared = 0, full_notes = 0;
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937_64 rng(seed);
+    auto uniform = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    testing::SyntheticOptions options;
+    options.people = seed == 1 ? 3000 : 40000;
+    options.modules = options.roles = options.cases = 0;
+    options.seed = seed;
+    options.unknown_share = 0.3;
+    OrgSnapshot org =
+        testing::MakeSyntheticOrg(*sfd_->Find("sfd-2021"), options, "diff");
+    for (int run = 0; run < 8; ++run) {
+      const int page_size = run == 7   ? options.people + 1
+                            : run == 6 ? 0
+                                       : uniform(1, 40);
+      v1::MatchRequest request = RandomRequest(org, page_size, rng);
+      request.clear_parameters();
+      (*request.mutable_parameters())["granularity"] = "competency";
+      (*request.mutable_parameters())["threshold"] =
+          absl::StrCat(uniform(4, 16) / 4.0);
+      (*request.mutable_parameters())["voorbeeld_bonus"] =
+          absl::StrCat(uniform(0, 6) / 4.0);
+      ASSERT_OK_AND_ASSIGN(Params parsed,
+                           Params::Parse(matcher->Info().parameters(), {},
+                                         request.parameters()));
+      MatchInput input{org, *sfd_, request, parsed, never};
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse want, reference->Match(input));
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse got, matcher->Match(input));
+      ExpectSame(want, got, request);
+      input.pool = &pool;
+      ASSERT_OK_AND_ASSIGN(v1::MatchResponse split, matcher->Match(input));
+      ExpectSame(want, split, request);
+      ++compared;
+      full_notes += want.excluded_size() == 101;  // and "… and N more"
+    }
+  }
+  EXPECT_EQ(compared, 16);
+  EXPECT_EQ(full_notes, 16);
+}
+
 // A scan split over a pool's threads (organisations large enough for 2
 // and for 4 parts) answers as the reference does.
 TEST_F(MentorDifferentialTest, SplitScanIdenticalToReference) {
