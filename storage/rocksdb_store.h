@@ -58,7 +58,8 @@ class RocksDbStore final : public ProfileStore,
   static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(
       const std::string& path);
 
-  // Flushes and closes the database.
+  // Flushes the memtables of both column families (so that the next open
+  // replays no log) and closes the database.
   ~RocksDbStore() override;
 
   absl::StatusOr<StoredProfile> GetProfile(const PersonName& name) override;
