@@ -53,10 +53,6 @@ absl::Status LoadItems(storage::CatalogStore* store, absl::string_view org,
   return parse;
 }
 
-}  // namespace
-
-namespace {
-
 // The person id of a profile record.
 absl::string_view PersonId(const storage::StoredProfile& record) {
   absl::string_view name = record.profile().name();
@@ -108,6 +104,8 @@ bool DecodeLevels(absl::string_view bytes, const framework::FrameworkIndex& fw,
                type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
       uint32_t size;
       if (!in.ReadVarint32(&size) || size % sizeof(float) != 0) return false;
+      // Packed little-endian floats, as this (x86-64, ARM64) host holds
+      // them.
       const size_t first = values.size();
       values.resize(first + size / sizeof(float));
       if (!in.ReadRaw(values.data() + first, static_cast<int>(size))) {
