@@ -334,7 +334,9 @@ TEST_F(SnapshotCacheTest, PersonViewFromCorruptLevelsIsDataLoss) {
   storage::PersonLevels one = two;
   one.add_level(2);
   const std::string whole = one.SerializeAsString();
-  std::string odd_floats = "\x22\x03abc";  // field 4, 3 bytes
+  std::string odd_floats =
+      "\x22\x03"
+      "abc";  // field 4, 3 bytes
   for (const std::string& bytes :
        {two.SerializeAsString(), whole.substr(0, whole.size() - 1),
         whole.substr(0, 5), odd_floats, std::string("\xff")}) {
@@ -736,7 +738,10 @@ TEST_F(SnapshotCacheStoreTest, LoadAllOfCorruptLevelsIsDataLoss) {
         rocksdb::DB::Open(options, dir_.Sub("db"), families, &handles, &raw)
             .ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put({}, "o/acme/p/p1!!", "\x22\x03abc").ok());
+    ASSERT_TRUE(db->Put({}, "o/acme/p/p1!!",
+                        "\x22\x03"
+                        "abc")
+                    .ok());
     for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
   }
   ASSERT_OK_AND_ASSIGN(store_, storage::RocksDbStore::Open(dir_.Sub("db")));
