@@ -94,7 +94,7 @@ ABSL_FLAG(int, grpc_memory_mb, 1024,
 ABSL_FLAG(bool, huge_pages, true,
           "Have glibc's malloc ask for transparent huge pages (the tunable "
           "glibc.malloc.hugetlb=1, set by re-executing the program once "
-          "unless GLIBC_TUNABLES already names it): about a tenth of the "
+          "unless GLIBC_TUNABLES already names it): about a third of the "
           "page faults while the read model is built");
 
 namespace {
