@@ -6,6 +6,7 @@
 #define VAKWIJZER_PLUGINS_API_SNAPSHOT_H_
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
@@ -119,6 +120,11 @@ void CompetencyLevels(const PersonView& person, double* out, size_t stride);
 // chunk of `people` and never the catalogue (shared_vector.h).
 struct OrgSnapshot {
   std::string org;
+  // Differs between any two snapshots of the organisation that the process
+  // publishes, so that what is derived from one may be cached under it
+  // (e.g. by external matchers); 0 for a snapshot nobody versions (tests,
+  // an organisation without data), which is never cached.
+  uint64_t version = 0;
   PersonTable people;
   // Sorted by name.
   SharedVector<v1::TrainingModule> modules;

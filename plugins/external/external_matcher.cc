@@ -1,106 +1,47 @@
 #include "plugins/external/external_matcher.h"
 
-#include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "plugins/api/params.h"
-#include "plugins/external/vakwijzer_plugin.h"
+#include "plugins/external/host_channel.h"
+
+extern char** environ;
 
 namespace vakwijzer::plugins {
 namespace {
 
 namespace fs = std::filesystem;
+using host::FrameKind;
 
-// The entry points of one loaded plugin.
-struct PluginApi {
-  VwErrorCodeFn error_code = nullptr;
-  VwErrorMessageFn error_message = nullptr;
-  VwErrorDeleteFn error_delete = nullptr;
-  VakwijzerPluginAbiVersionFn abi_version = nullptr;
-  VakwijzerPluginInfoFn info = nullptr;
-  VakwijzerPluginMatchFn match = nullptr;
-  VakwijzerPluginFreeFn free = nullptr;
-};
-
-// Owns a dlopen handle.
-class Library {
- public:
-  explicit Library(void* handle) : handle_(handle) {}
-  Library(const Library&) = delete;
-  Library& operator=(const Library&) = delete;
-  ~Library() {
-    if (handle_ != nullptr) dlclose(handle_);
-  }
-  void* get() const { return handle_; }
-
- private:
-  void* handle_;
-};
-
-template <typename Fn>
-absl::Status Resolve(const Library& library, const std::string& path,
-                     const char* symbol, Fn* fn) {
-  void* address = dlsym(library.get(), symbol);
-  if (address == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": missing symbol ", symbol));
-  }
-  *fn = reinterpret_cast<Fn>(address);
-  return absl::OkStatus();
-}
-
-// Turns a plugin's error into a Status (and releases the error).
-absl::Status TakeError(const PluginApi& api, VwError* error,
-                       absl::string_view prefix) {
-  const uint32_t code = api.error_code(error);
-  const char* message = api.error_message(error);
-  absl::Status status(
-      code >= 1 && code <= 16 ? static_cast<absl::StatusCode>(code)
-                              : absl::StatusCode::kUnknown,
-      absl::StrCat(prefix, message != nullptr ? message : "(no message)"));
-  api.error_delete(error);
-  return status;
-}
-
-// A buffer the plugin returned, released with its VakwijzerPluginFree.
-class PluginBuffer {
- public:
-  explicit PluginBuffer(const PluginApi& api) : api_(api) {}
-  PluginBuffer(const PluginBuffer&) = delete;
-  PluginBuffer& operator=(const PluginBuffer&) = delete;
-  ~PluginBuffer() { api_.free(data_); }
-
-  uint8_t** data() { return &data_; }
-  size_t* size() { return &size_; }
-
-  // Parses the buffer into `message`; false when it is not one.
-  bool ParseInto(google::protobuf::MessageLite* message) const {
-    if (size_ > static_cast<size_t>(INT_MAX)) return false;
-    if (data_ == nullptr) return size_ == 0 && message->ParseFromString("");
-    return message->ParseFromArray(data_, static_cast<int>(size_));
-  }
-
- private:
-  const PluginApi& api_;
-  uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-};
-
-std::string AbiText(uint32_t version) {
-  return absl::StrCat(version >> 16, ".", version & 0xffff);
-}
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(30);
+// Organisation parts kept per plugin (each a copy of an organisation).
+constexpr size_t kOrgParts = 2;
 
 // The shortest text that reads back as `value`.
 std::string NumberText(double value) {
@@ -159,11 +100,208 @@ const framework::FrameworkIndex* SubjectFramework(const MatchInput& input) {
   return nullptr;
 }
 
+// How a reaped child ended: "killed by SIGSEGV", "exited with status 1".
+std::string EndText(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev != nullptr ? absl::StrCat("killed by SIG", abbrev)
+                             : absl::StrCat("killed by signal ", sig);
+  }
+  if (WIFEXITED(status)) {
+    return absl::StrCat("exited with status ", WEXITSTATUS(status));
+  }
+  return "ended";
+}
+
+// A plugin host: a child process and its end of the socket.
+class HostProcess {
+ public:
+  // Starts `options.host_binary` for the plugin at `path` and waits for its
+  // MatcherInfo (see LoadExternalMatcher for the errors).
+  static absl::StatusOr<std::unique_ptr<HostProcess>> Start(
+      const std::string& path, const PluginHostOptions& options,
+      v1::MatcherInfo* info);
+
+  HostProcess(const HostProcess&) = delete;
+  HostProcess& operator=(const HostProcess&) = delete;
+  ~HostProcess() { Stop(); }
+
+  int socket() const { return socket_; }
+
+  // Kills the host unless it has ended, reaps it and says how it ended.
+  std::string Stop() {
+    if (pid_ > 0) {
+      // A host that closed its socket is exiting: give it a moment, so that
+      // a crash reads as its signal, not as ours.
+      int status = 0;
+      pid_t reaped = 0;
+      for (int i = 0; i < 50 && reaped == 0; ++i) {
+        reaped = waitpid(pid_, &status, WNOHANG);
+        if (reaped == 0 && !exiting_) break;
+        if (reaped == 0) usleep(2000);
+      }
+      if (reaped == 0) {
+        kill(pid_, SIGKILL);
+        reaped = waitpid(pid_, &status, 0);
+      }
+      end_ = reaped == pid_ ? EndText(status) : "lost";
+      pid_ = -1;
+    }
+    if (socket_ >= 0) {
+      close(socket_);
+      socket_ = -1;
+    }
+    return end_;
+  }
+
+  // The host closed its socket: it is exiting of its own accord.
+  void MarkExiting() { exiting_ = true; }
+
+  // The organisation part the host holds (0: none).
+  uint64_t org_key = 0;
+
+ private:
+  HostProcess(pid_t pid, int socket) : pid_(pid), socket_(socket) {}
+
+  pid_t pid_;
+  int socket_;
+  bool exiting_ = false;
+  std::string end_;
+};
+
+absl::StatusOr<std::unique_ptr<HostProcess>> HostProcess::Start(
+    const std::string& path, const PluginHostOptions& options,
+    v1::MatcherInfo* info) {
+  int sockets[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": cannot make a socket for the plugin host: ", strerror(errno)));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // dup2 leaves descriptor 3 open across exec.
+  posix_spawn_file_actions_adddup2(&actions, sockets[1], 3);
+  const std::string memory = absl::StrCat(options.memory_mb);
+  const std::string cpu = absl::StrCat(options.cpu_seconds);
+  const std::string parent = absl::StrCat(getpid());
+  std::vector<char*> argv = {const_cast<char*>(options.host_binary.c_str()),
+                             const_cast<char*>(path.c_str()),
+                             const_cast<char*>(memory.c_str()),
+                             const_cast<char*>(cpu.c_str()),
+                             const_cast<char*>(parent.c_str()),
+                             nullptr};
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, options.host_binary.c_str(), &actions,
+                                  nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(sockets[1]);
+  if (spawned != 0) {
+    close(sockets[0]);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": cannot start the plugin host ",
+                     options.host_binary, ": ", strerror(spawned)));
+  }
+  std::unique_ptr<HostProcess> process(new HostProcess(pid, sockets[0]));
+  absl::StatusOr<host::Frame> frame =
+      host::ReadFrame(process->socket(), host::kMaxPayload,
+                      absl::Now() + options.load_timeout, nullptr);
+  if (!frame.ok()) {
+    if (frame.status().code() == absl::StatusCode::kUnavailable) {
+      process->MarkExiting();
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": the plugin host ", process->Stop(),
+                       " while loading the plugin"));
+    }
+    process->Stop();
+    if (frame.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": the plugin did not load within ",
+                       absl::FormatDuration(options.load_timeout),
+                       " (its host was killed)"));
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": ", frame.status().message()));
+  }
+  if (frame->fd >= 0) close(frame->fd);
+  if (frame->header.kind == static_cast<uint32_t>(FrameKind::kError)) {
+    process->MarkExiting();
+    process->Stop();
+    return absl::Status(static_cast<absl::StatusCode>(frame->header.code),
+                        frame->payload);
+  }
+  if (frame->header.kind != static_cast<uint32_t>(FrameKind::kInfo) ||
+      !info->ParseFromString(frame->payload)) {
+    process->Stop();
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": the plugin host answered with no MatcherInfo"));
+  }
+  return process;
+}
+
+// MakeOrgPart serialized into a sealed memfd (host_channel.h).
+struct OrgPart {
+  OrgPart() = default;
+  OrgPart(const OrgPart&) = delete;
+  OrgPart& operator=(const OrgPart&) = delete;
+  ~OrgPart() {
+    if (fd >= 0) close(fd);
+  }
+  std::string cache_key;
+  uint64_t key = 0;
+  int fd = -1;
+  uint64_t size = 0;
+};
+
+absl::StatusOr<std::shared_ptr<const OrgPart>> WriteOrgPart(
+    const v1::ExternalMatchInput& message, std::string cache_key,
+    uint64_t key) {
+  auto part = std::make_shared<OrgPart>();
+  part->cache_key = std::move(cache_key);
+  part->key = key;
+  part->size = message.ByteSizeLong();
+  if (part->size > host::kMaxPayload || part->size > INT_MAX) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the organisation is too large to hand to a plugin (",
+                     part->size, " bytes serialized, over ", INT_MAX, ")"));
+  }
+  part->fd =
+      memfd_create("vakwijzer-plugin-org", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (part->fd < 0 ||
+      ftruncate(part->fd, static_cast<off_t>(part->size)) != 0) {
+    return absl::InternalError(absl::StrCat(
+        "cannot make shared memory for the organisation: ", strerror(errno)));
+  }
+  if (part->size > 0) {
+    void* map = mmap(nullptr, part->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     part->fd, 0);
+    if (map == MAP_FAILED) {
+      return absl::InternalError(absl::StrCat(
+          "cannot map shared memory for the organisation: ", strerror(errno)));
+    }
+    message.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(map));
+    munmap(map, part->size);
+  }
+  // Nobody, the hosts included, can change it from now on.
+  if (fcntl(part->fd, F_ADD_SEALS,
+            F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    return absl::InternalError(absl::StrCat(
+        "cannot seal the organisation's shared memory: ", strerror(errno)));
+  }
+  return std::shared_ptr<const OrgPart>(std::move(part));
+}
+
 class ExternalMatcher final : public Matcher {
  public:
-  ExternalMatcher(std::unique_ptr<Library> library, PluginApi api,
-                  v1::MatcherInfo info)
-      : library_(std::move(library)), api_(api), info_(std::move(info)) {}
+  ExternalMatcher(std::string path, PluginHostOptions options,
+                  v1::MatcherInfo info, std::unique_ptr<HostProcess> first)
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        info_(std::move(info)),
+        prefix_(absl::StrCat("plugin ", info_.name(), ": ")),
+        slots_(static_cast<size_t>(std::max(1, options_.processes))) {
+    slots_[0].process = std::move(first);
+  }
 
   const v1::MatcherInfo& Info() const override { return info_; }
 
@@ -171,42 +309,216 @@ class ExternalMatcher final : public Matcher {
       const MatchInput& input) const override;
 
  private:
+  struct Slot {
+    std::unique_ptr<HostProcess> process;  // null: not running
+    bool busy = false;
+    absl::Time retry_after = absl::InfinitePast();
+    absl::Duration backoff = absl::ZeroDuration();
+  };
+
   bool Cancelled(const MatchInput& input) const {
     return input.cancelled && input.cancelled();
   }
+  absl::StatusOr<std::shared_ptr<const OrgPart>> OrgPartFor(
+      const MatchInput& input) const;
+  // Takes a free slot (busy from then on) or says why there is none.
+  absl::StatusOr<size_t> Acquire(const MatchInput& input) const;
+  // Frees the slot; a failed host is stopped and backs off.
+  void Release(size_t slot, bool failed) const;
+  // One call on the slot's host, started first when it is not running.
+  // Sets *failed when the host must go.
+  absl::StatusOr<std::string> Call(Slot& slot, const OrgPart& part,
+                                   const std::string& request,
+                                   const MatchInput& input, bool* failed) const;
 
-  std::unique_ptr<Library> library_;
-  PluginApi api_;
-  v1::MatcherInfo info_;
+  const std::string path_;
+  const PluginHostOptions options_;
+  const v1::MatcherInfo info_;
+  const std::string prefix_;
+
+  mutable absl::Mutex mu_;
+  mutable absl::CondVar freed_;
+  mutable std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex parts_mu_;
+  mutable std::deque<std::shared_ptr<const OrgPart>> parts_
+      ABSL_GUARDED_BY(parts_mu_);
+  mutable uint64_t next_key_ ABSL_GUARDED_BY(parts_mu_) = 1;
 };
+
+absl::StatusOr<std::shared_ptr<const OrgPart>> ExternalMatcher::OrgPartFor(
+    const MatchInput& input) const {
+  const framework::FrameworkIndex* framework = SubjectFramework(input);
+  std::string cache_key =
+      absl::StrCat(input.org.org, "/", input.org.version, "/",
+                   framework != nullptr ? framework->id() : "*");
+  absl::MutexLock lock(&parts_mu_);
+  if (input.org.version != 0) {
+    for (const auto& part : parts_) {
+      if (part->cache_key == cache_key) return part;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const OrgPart>> part =
+      WriteOrgPart(MakeOrgPart(input), std::move(cache_key), next_key_++);
+  if (!part.ok()) {
+    return absl::Status(part.status().code(),
+                        absl::StrCat(prefix_, part.status().message()));
+  }
+  if (input.org.version != 0) {
+    parts_.push_front(*part);
+    if (parts_.size() > kOrgParts) parts_.pop_back();
+  }
+  return part;
+}
+
+absl::StatusOr<size_t> ExternalMatcher::Acquire(const MatchInput& input) const {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    const absl::Time now = absl::Now();
+    bool any_busy = false;
+    absl::Time soonest = absl::InfiniteFuture();
+    std::optional<size_t> restart;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Slot& slot = slots_[i];
+      if (slot.busy) {
+        any_busy = true;
+      } else if (slot.process != nullptr) {
+        slot.busy = true;
+        return i;
+      } else if (slot.retry_after <= now) {
+        if (!restart) restart = i;
+      } else {
+        soonest = std::min(soonest, slot.retry_after);
+      }
+    }
+    if (restart) {
+      slots_[*restart].busy = true;
+      return *restart;
+    }
+    if (!any_busy) {
+      return absl::UnavailableError(
+          absl::StrCat(prefix_, "its host failed and is restarting in ",
+                       absl::ToInt64Milliseconds(soonest - now) + 1, " ms"));
+    }
+    if (Cancelled(input)) {
+      return absl::CancelledError(
+          absl::StrCat(prefix_, "cancelled while waiting for a free host"));
+    }
+    freed_.WaitWithTimeout(&mu_, absl::Milliseconds(20));
+  }
+}
+
+void ExternalMatcher::Release(size_t index, bool failed) const {
+  std::unique_ptr<HostProcess> stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    Slot& slot = slots_[index];
+    if (failed) {
+      stopped = std::move(slot.process);
+      slot.backoff = slot.backoff == absl::ZeroDuration()
+                         ? kFirstBackoff
+                         : std::min(2 * slot.backoff, kMaxBackoff);
+      slot.retry_after = absl::Now() + slot.backoff;
+    } else {
+      slot.backoff = absl::ZeroDuration();
+    }
+    slot.busy = false;
+  }
+  freed_.Signal();
+}
+
+absl::StatusOr<std::string> ExternalMatcher::Call(Slot& slot,
+                                                  const OrgPart& part,
+                                                  const std::string& request,
+                                                  const MatchInput& input,
+                                                  bool* failed) const {
+  if (slot.process == nullptr) {
+    v1::MatcherInfo info;
+    absl::StatusOr<std::unique_ptr<HostProcess>> started =
+        HostProcess::Start(path_, options_, &info);
+    if (!started.ok()) {
+      *failed = true;
+      return absl::UnavailableError(absl::StrCat(
+          prefix_, "cannot restart its host: ", started.status().message()));
+    }
+    slot.process = *std::move(started);
+  }
+  HostProcess& process = *slot.process;
+  const bool send_part = process.org_key != part.key;
+  process.org_key = 0;
+  absl::Status sent =
+      host::WriteFrame(process.socket(), FrameKind::kMatch, 0, part.key,
+                       part.size, request, send_part ? part.fd : -1);
+  absl::StatusOr<host::Frame> frame =
+      sent.ok() ? host::ReadFrame(process.socket(), host::kMaxPayload,
+                                  absl::InfiniteFuture(), &input.cancelled)
+                : absl::StatusOr<host::Frame>(sent);
+  if (!frame.ok()) {
+    *failed = true;
+    switch (frame.status().code()) {
+      case absl::StatusCode::kCancelled:
+        process.Stop();
+        return absl::DeadlineExceededError(absl::StrCat(
+            prefix_,
+            "no answer before the call's deadline or cancellation; its host "
+            "was stopped"));
+      case absl::StatusCode::kUnavailable:
+        process.MarkExiting();
+        return absl::UnavailableError(
+            absl::StrCat(prefix_, "its host ", process.Stop(),
+                         " during the call; it will be restarted"));
+      default:
+        process.Stop();
+        return absl::InternalError(absl::StrCat(
+            prefix_,
+            "its host broke the protocol: ", frame.status().message()));
+    }
+  }
+  if (frame->fd >= 0) close(frame->fd);
+  if (frame->header.kind == static_cast<uint32_t>(FrameKind::kError)) {
+    // A plugin's error, or the host could not take the part (sent again
+    // next time).
+    return absl::Status(static_cast<absl::StatusCode>(frame->header.code),
+                        absl::StrCat(prefix_, frame->payload));
+  }
+  if (frame->header.kind != static_cast<uint32_t>(FrameKind::kResult)) {
+    *failed = true;
+    process.Stop();
+    return absl::InternalError(
+        absl::StrCat(prefix_, "its host answered with a frame of kind ",
+                     frame->header.kind));
+  }
+  process.org_key = part.key;
+  return std::move(frame->payload);
+}
 
 absl::StatusOr<v1::MatchResponse> ExternalMatcher::Match(
     const MatchInput& input) const {
-  const std::string prefix = absl::StrCat("plugin ", info_.name(), ": ");
   if (Cancelled(input)) return absl::CancelledError("match cancelled");
-  std::string in;
-  {
-    v1::ExternalMatchInput message =
-        MakeExternalMatchInput(input, info_.parameters());
-    if (message.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          prefix, "the organisation is too large to hand to a plugin (over ",
-          INT_MAX, " bytes serialized)"));
-    }
-    if (!message.SerializeToString(&in)) {
-      return absl::InternalError(
-          absl::StrCat(prefix, "cannot serialize the match input"));
-    }
-  }
-  PluginBuffer out(api_);
-  if (VwError* error = api_.match(reinterpret_cast<const uint8_t*>(in.data()),
-                                  in.size(), out.data(), out.size())) {
-    return TakeError(api_, error, prefix);
-  }
-  v1::MatchResponse response;
-  if (!out.ParseInto(&response)) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const OrgPart> part, OrgPartFor(input));
+  std::string request;
+  if (!MakeRequestPart(input, info_.parameters()).SerializeToString(&request)) {
     return absl::InternalError(
-        absl::StrCat(prefix, "its result (", *out.size(),
+        absl::StrCat(prefix_, "cannot serialize the match request"));
+  }
+  ASSIGN_OR_RETURN(size_t index, Acquire(input));
+  bool failed = false;
+  absl::StatusOr<std::string> out;
+  {
+    // The slot is this call's until released.
+    Slot* slot;
+    {
+      absl::MutexLock lock(&mu_);
+      slot = &slots_[index];
+    }
+    out = Call(*slot, *part, request, input, &failed);
+  }
+  Release(index, failed);
+  RETURN_IF_ERROR(out.status());
+  v1::MatchResponse response;
+  if (!response.ParseFromString(*out)) {
+    return absl::InternalError(
+        absl::StrCat(prefix_, "its result (", out->size(),
                      " bytes) is not a serialized vakwijzer.v1.MatchResponse"));
   }
   if (Cancelled(input)) return absl::CancelledError("match cancelled");
@@ -221,7 +533,7 @@ absl::StatusOr<v1::MatchResponse> ExternalMatcher::Match(
 
 }  // namespace
 
-v1::ExternalMatchInput MakeExternalMatchInput(
+v1::ExternalMatchInput MakeRequestPart(
     const MatchInput& input,
     const google::protobuf::RepeatedPtrField<v1::ParameterSpec>& specs) {
   v1::ExternalMatchInput out;
@@ -230,7 +542,19 @@ v1::ExternalMatchInput MakeExternalMatchInput(
     (*out.mutable_parameters())[spec.name()] =
         ParameterText(input.params, spec);
   }
+  return out;
+}
 
+v1::ExternalMatchInput MakeExternalMatchInput(
+    const MatchInput& input,
+    const google::protobuf::RepeatedPtrField<v1::ParameterSpec>& specs) {
+  v1::ExternalMatchInput out = MakeRequestPart(input, specs);
+  out.MergeFrom(MakeOrgPart(input));
+  return out;
+}
+
+v1::ExternalMatchInput MakeOrgPart(const MatchInput& input) {
+  v1::ExternalMatchInput out;
   const framework::FrameworkIndex* subject_framework = SubjectFramework(input);
   std::map<std::string, const framework::FrameworkIndex*> frameworks;
   if (subject_framework != nullptr) {
@@ -280,76 +604,20 @@ v1::ExternalMatchInput MakeExternalMatchInput(
 }
 
 absl::StatusOr<std::unique_ptr<Matcher>> LoadExternalMatcher(
-    const std::string& path) {
+    const std::string& path, const PluginHostOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   }
-  // A path without a slash would make dlopen search the library path.
-  std::string absolute = fs::absolute(path, ec).string();
-  if (ec || absolute.empty()) {
-    absolute = path.find('/') == std::string::npos ? "./" + path : path;
-  }
-  dlerror();
-  auto library = std::make_unique<Library>(
-      dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL));
-  if (library->get() == nullptr) {
-    const char* why = dlerror();
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": cannot load: ", why != nullptr ? why : "unknown error"));
-  }
-
-  PluginApi api;
-  RETURN_IF_ERROR(
-      Resolve(*library, path, "VakwijzerPluginAbiVersion", &api.abi_version));
-  // Checked before the other symbols: another major version may well have
-  // other entry points, and the version is the clearer message.
-  const uint32_t version = api.abi_version();
-  if ((version >> 16) != VAKWIJZER_PLUGIN_ABI_MAJOR) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": plugin ABI ", AbiText(version), ", host ABI ",
-                     AbiText(VAKWIJZER_PLUGIN_ABI_VERSION)));
-  }
-  RETURN_IF_ERROR(Resolve(*library, path, "VwErrorCode", &api.error_code));
-  RETURN_IF_ERROR(
-      Resolve(*library, path, "VwErrorMessage", &api.error_message));
-  RETURN_IF_ERROR(Resolve(*library, path, "VwErrorDelete", &api.error_delete));
-  RETURN_IF_ERROR(Resolve(*library, path, "VakwijzerPluginInfo", &api.info));
-  RETURN_IF_ERROR(Resolve(*library, path, "VakwijzerPluginMatch", &api.match));
-  RETURN_IF_ERROR(Resolve(*library, path, "VakwijzerPluginFree", &api.free));
-
   v1::MatcherInfo info;
-  {
-    PluginBuffer out(api);
-    if (VwError* error = api.info(out.data(), out.size())) {
-      return TakeError(api, error,
-                       absl::StrCat(path, ": VakwijzerPluginInfo failed: "));
-    }
-    if (!out.ParseInto(&info)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": VakwijzerPluginInfo returned ", *out.size(),
-          " bytes that are not a serialized vakwijzer.v1.MatcherInfo"));
-    }
-  }
-  if (info.name().empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": the plugin's MatcherInfo has no name"));
-  }
-  // Catches parameter specs whose own defaults do not pass.
-  if (absl::StatusOr<Params> defaults =
-          Params::Parse(info.parameters(), {}, {});
-      !defaults.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": matcher ", info.name(),
-        " declares a bad parameter: ", defaults.status().message()));
-  }
-  info.set_external(true);
-  info.set_source(path);
+  ASSIGN_OR_RETURN(std::unique_ptr<HostProcess> process,
+                   HostProcess::Start(path, options, &info));
   return std::unique_ptr<Matcher>(
-      new ExternalMatcher(std::move(library), api, std::move(info)));
+      new ExternalMatcher(path, options, std::move(info), std::move(process)));
 }
 
 std::vector<std::string> LoadPluginDirectory(const std::string& dir,
+                                             const PluginHostOptions& options,
                                              MatcherRegistry* registry) {
   std::vector<std::string> warnings;
   std::vector<std::string> files;
@@ -372,7 +640,7 @@ std::vector<std::string> LoadPluginDirectory(const std::string& dir,
   std::sort(files.begin(), files.end());
   for (const std::string& file : files) {
     absl::StatusOr<std::unique_ptr<Matcher>> matcher =
-        LoadExternalMatcher(file);
+        LoadExternalMatcher(file, options);
     if (!matcher.ok()) {
       warnings.push_back(
           absl::StrCat("skipped plugin ", matcher.status().message()));

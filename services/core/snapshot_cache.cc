@@ -238,6 +238,7 @@ absl::Status SnapshotCache::LoadAll(storage::ProfileStore* profiles,
     RETURN_IF_ERROR(
         LoadItems(catalog, org, storage::CatalogKind::kCase, &snap->cases));
     absl::MutexLock lock(&mu_);
+    snap->version = next_version_++;
     orgs_[org] = std::move(snap);
   }
   return absl::OkStatus();
@@ -263,6 +264,7 @@ void SnapshotCache::Update(absl::string_view org, const Mutation& mutate) {
                   : std::make_shared<plugins::OrgSnapshot>();
   next->org = std::string(org);
   mutate(next.get());
+  next->version = next_version_++;
   orgs_[std::string(org)] = std::move(next);
 }
 

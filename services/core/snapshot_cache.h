@@ -84,6 +84,8 @@ class SnapshotCache {
   std::map<std::string, std::shared_ptr<const plugins::OrgSnapshot>,
            std::less<>>
       orgs_ ABSL_GUARDED_BY(mu_);
+  // The version of the next snapshot published (OrgSnapshot::version).
+  uint64_t next_version_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace vakwijzer::core

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -206,8 +207,16 @@ absl::StatusOr<std::unique_ptr<VakwijzerServer>> VakwijzerServer::Start(
   s->matchers_ = std::make_unique<plugins::MatcherRegistry>();
   RETURN_IF_ERROR(plugins::RegisterBuiltinMatchers(s->matchers_.get()));
   if (!options.plugin_dir.empty()) {
-    for (std::string& warning :
-         plugins::LoadPluginDirectory(options.plugin_dir, s->matchers_.get())) {
+    plugins::PluginHostOptions host = options.plugin_host;
+    if (host.host_binary.empty()) {
+      std::error_code ec;
+      const std::filesystem::path self =
+          std::filesystem::read_symlink("/proc/self/exe", ec);
+      host.host_binary =
+          (self.parent_path() / "vakwijzer_plugin_host").string();
+    }
+    for (std::string& warning : plugins::LoadPluginDirectory(
+             options.plugin_dir, host, s->matchers_.get())) {
       s->warnings_.push_back(std::move(warning));
     }
   }

@@ -17,6 +17,7 @@
 #include "framework/framework_registry.h"
 #include "grpcpp/server.h"
 #include "plugins/api/matcher.h"
+#include "plugins/external/external_matcher.h"
 #include "services/auth/jwt_verifier.h"
 #include "services/core/catalog_manager.h"
 #include "services/core/core_api.h"
@@ -72,8 +73,12 @@ struct ServerOptions {
   std::vector<std::string> enabled_matchers;
   // Default parameter values per matcher name.
   std::map<std::string, std::map<std::string, std::string>> matcher_defaults;
-  // Folder of run-time matcher plugins (*.so); empty for none.
+  // Folder of run-time matcher plugins (*.so); empty for none. Each runs
+  // in plugin hosts (plugins/external/external_matcher.h); an empty
+  // plugin_host.host_binary means vakwijzer_plugin_host beside the running
+  // executable.
   std::string plugin_dir;
+  plugins::PluginHostOptions plugin_host;
   int max_message_bytes = 16 << 20;
   // Calls in flight, streams, call duration and stalled streams (see
   // admission.h). gRPC's own resource quota backs it: at most

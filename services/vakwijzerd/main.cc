@@ -44,6 +44,16 @@ ABSL_FLAG(std::vector<std::string>, matcher_defaults, {},
           "e.g. training.budget_hours=24,mentor.lambda=0.7");
 ABSL_FLAG(std::string, plugin_dir, "",
           "Folder of run-time matcher plugins (*.so); empty for none");
+ABSL_FLAG(std::string, plugin_host, "",
+          "The vakwijzer_plugin_host executable that runs each plugin out of "
+          "the server's process; empty: the one beside vakwijzerd");
+ABSL_FLAG(int, plugin_processes, 2,
+          "Plugin hosts per plugin: matches of one plugin that run at once");
+ABSL_FLAG(int, plugin_memory_mb, 2048,
+          "Address-space limit of a plugin host in MiB (0: none)");
+ABSL_FLAG(int, plugin_cpu_seconds, 30,
+          "CPU time a plugin may spend on one match before its host is "
+          "stopped (0: no limit)");
 ABSL_FLAG(std::string, auth, "none",
           "none (every caller may do everything; loopback only) or jwt "
           "(bearer JWTs verified with --jwt_keys)");
@@ -154,6 +164,16 @@ int main(int argc, char** argv) {
   options.manager.default_framework = absl::GetFlag(FLAGS_default_framework);
   options.enabled_matchers = absl::GetFlag(FLAGS_matchers);
   options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
+  options.plugin_host.host_binary = absl::GetFlag(FLAGS_plugin_host);
+  options.plugin_host.processes = absl::GetFlag(FLAGS_plugin_processes);
+  options.plugin_host.memory_mb = absl::GetFlag(FLAGS_plugin_memory_mb);
+  options.plugin_host.cpu_seconds = absl::GetFlag(FLAGS_plugin_cpu_seconds);
+  if (options.plugin_host.processes < 1 || options.plugin_host.memory_mb < 0 ||
+      options.plugin_host.cpu_seconds < 0) {
+    std::cerr << "vakwijzerd: --plugin_processes must be at least 1, "
+                 "--plugin_memory_mb and --plugin_cpu_seconds at least 0\n";
+    return 2;
+  }
   vakwijzer::grpc_api::SecurityOptions& security = options.security;
   const std::string auth = absl::GetFlag(FLAGS_auth);
   if (auth == "jwt") {

@@ -11,11 +11,19 @@
 //   TOP_GAPS_OMIT_MATCH    leave VakwijzerPluginMatch out
 //   TOP_GAPS_ALWAYS_FAIL   name "always-fails"; every match fails with
 //                          FAILED_PRECONDITION
+//   TOP_GAPS_MISBEHAVE     name "misbehaves"; its parameter `do` makes a
+//                          match segfault, abort, hang, spin or allocate
+//                          memory until it fails
+//   TOP_GAPS_ABORT_AT_LOAD abort while the shared object is loaded
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -42,6 +50,9 @@ namespace sdk = vakwijzer_plugin_sdk::v1;
 #ifdef TOP_GAPS_ALWAYS_FAIL
 constexpr bool kAlwaysFail = true;
 constexpr char kName[] = "always-fails";
+#elif defined(TOP_GAPS_MISBEHAVE)
+constexpr bool kAlwaysFail = false;
+constexpr char kName[] = "misbehaves";
 #else
 constexpr bool kAlwaysFail = false;
 constexpr char kName[] = "top-gaps";
@@ -113,6 +124,13 @@ sdk::MatcherInfo MakeInfo() {
   min_gap->set_min(0);
   min_gap->set_has_max(true);
   min_gap->set_max(1000);
+#ifdef TOP_GAPS_MISBEHAVE
+  sdk::ParameterSpec* misbehave = info.add_parameters();
+  misbehave->set_name("do");
+  misbehave->set_type(sdk::ParameterSpec::STRING);
+  misbehave->set_description(
+      "segfault, abort, hang, spin or allocate; empty: behave");
+#endif
   return info;
 }
 
@@ -170,9 +188,52 @@ struct Gap {
   double gap;
 };
 
+#ifdef TOP_GAPS_MISBEHAVE
+// Does what parameters["do"] says; returns only for "allocate" and "".
+VwError* Misbehave(const sdk::ExternalMatchInput& input) {
+  auto it = input.parameters().find("do");
+  const std::string what = it == input.parameters().end() ? "" : it->second;
+  if (what == "segfault") raise(SIGSEGV);
+  if (what == "abort") std::abort();
+  if (what == "hang") {
+    while (true) pause();
+  }
+  if (what == "spin") {
+    for (volatile uint64_t i = 0;; i = i + 1) {
+    }
+  }
+  if (what == "allocate") {
+    // 16 MiB blocks, each touched, up to 1 GiB.
+    constexpr size_t kBlock = size_t{16} << 20;
+    std::vector<void*> blocks;
+    while (blocks.size() < 64) {
+      void* block = std::malloc(kBlock);
+      if (block == nullptr) break;
+      std::memset(block, 1, kBlock);
+      blocks.push_back(block);
+    }
+    const size_t got = blocks.size() * 16;
+    for (void* block : blocks) std::free(block);
+    if (got < 1024) {
+      return Error(kResourceExhausted,
+                   "allocated " + std::to_string(got) + " MiB, then no more");
+    }
+  }
+  return nullptr;
+}
+#endif
+
+#ifdef TOP_GAPS_ABORT_AT_LOAD
+// Runs when the shared object is loaded.
+[[maybe_unused]] const int abort_at_load = (std::abort(), 0);
+#endif
+
 // Unused only in the test plugin without VakwijzerPluginMatch.
 [[maybe_unused]] VwError* Match(const sdk::ExternalMatchInput& input,
                                 sdk::MatchResponse* response) {
+#ifdef TOP_GAPS_MISBEHAVE
+  if (VwError* error = Misbehave(input)) return error;
+#endif
   if (kAlwaysFail) {
     return Error(kFailedPrecondition, "this test plugin refuses every match");
   }

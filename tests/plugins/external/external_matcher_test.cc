@@ -1,6 +1,7 @@
 #include "plugins/external/external_matcher.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -11,9 +12,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "framework/framework_registry.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "plugins/api/matcher.h"
@@ -72,6 +77,13 @@ std::string WriteFile(const std::string& dir, const std::string& name,
   const std::string path = (fs::path(dir) / name).string();
   std::ofstream(path) << text;
   return path;
+}
+
+// Hosts from this build.
+PluginHostOptions HostOptions() {
+  PluginHostOptions options;
+  options.host_binary = PLUGIN_HOST;
+  return options;
 }
 
 std::vector<std::string> Names(const MatcherRegistry& registry) {
@@ -141,7 +153,7 @@ class ExternalMatcherTest : public ::testing::Test {
 
   std::unique_ptr<Matcher> LoadTopGaps() {
     absl::StatusOr<std::unique_ptr<Matcher>> m =
-        LoadExternalMatcher(TOP_GAPS_PLUGIN);
+        LoadExternalMatcher(TOP_GAPS_PLUGIN, HostOptions());
     EXPECT_OK(m);
     return m.ok() ? *std::move(m) : nullptr;
   }
@@ -261,7 +273,7 @@ TEST_F(ExternalMatcherTest, PluginErrorsKeepTheirCode) {
                 "plugin top-gaps: subject: malformed");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Matcher> failing,
-                       LoadExternalMatcher(ALWAYS_FAILS_PLUGIN));
+                       LoadExternalMatcher(ALWAYS_FAILS_PLUGIN, HostOptions()));
   EXPECT_EQ(failing->Info().name(), "always-fails");
   absl::StatusOr<v1::MatchResponse> r =
       Run(*failing, "organizations/acme/people/ann");
@@ -311,14 +323,15 @@ TEST_F(ExternalMatcherTest, LoadsAgainAfterUnload) {
 }
 
 TEST(LoadExternalMatcherTest, RefusesAnotherAbiMajorVersion) {
-  absl::StatusOr<std::unique_ptr<Matcher>> m = LoadExternalMatcher(ABI2_PLUGIN);
+  absl::StatusOr<std::unique_ptr<Matcher>> m =
+      LoadExternalMatcher(ABI2_PLUGIN, HostOptions());
   EXPECT_STATUS(m, absl::StatusCode::kFailedPrecondition,
                 absl::StrCat(ABI2_PLUGIN, ": plugin ABI 2.0, host ABI 1.0"));
 }
 
 TEST(LoadExternalMatcherTest, RefusesAMissingEntryPoint) {
   absl::StatusOr<std::unique_ptr<Matcher>> m =
-      LoadExternalMatcher(NO_MATCH_PLUGIN);
+      LoadExternalMatcher(NO_MATCH_PLUGIN, HostOptions());
   EXPECT_STATUS(
       m, absl::StatusCode::kFailedPrecondition,
       absl::StrCat(NO_MATCH_PLUGIN, ": missing symbol VakwijzerPluginMatch"));
@@ -327,10 +340,11 @@ TEST(LoadExternalMatcherTest, RefusesAMissingEntryPoint) {
 TEST(LoadExternalMatcherTest, RefusesMissingAndBrokenFiles) {
   const std::string dir = FreshDir("files");
   const std::string missing = (fs::path(dir) / "nothing.so").string();
-  EXPECT_STATUS(LoadExternalMatcher(missing), absl::StatusCode::kNotFound,
+  EXPECT_STATUS(LoadExternalMatcher(missing, HostOptions()),
+                absl::StatusCode::kNotFound,
                 absl::StrCat(missing, ": no such file"));
   const std::string broken = WriteFile(dir, "broken.so", "not an ELF file");
-  EXPECT_STATUS(LoadExternalMatcher(broken),
+  EXPECT_STATUS(LoadExternalMatcher(broken, HostOptions()),
                 absl::StatusCode::kFailedPrecondition,
                 absl::StrCat(broken, ": cannot load: "));
 }
@@ -345,7 +359,8 @@ TEST(LoadPluginDirectoryTest, AddsGoodPluginsAndWarnsAboutTheRest) {
   fs::create_directory(fs::path(dir) / "folder.so");
 
   MatcherRegistry registry;
-  std::vector<std::string> warnings = LoadPluginDirectory(dir, &registry);
+  std::vector<std::string> warnings =
+      LoadPluginDirectory(dir, HostOptions(), &registry);
 
   EXPECT_THAT(Names(registry), ElementsAre("top-gaps"));
   // In file name order: abi2.so, broken.so, no_match.so.
@@ -364,7 +379,8 @@ TEST(LoadPluginDirectoryTest, ANameClashIsAWarning) {
   const std::string first = CopyInto(dir, TOP_GAPS_PLUGIN, "a.so");
   const std::string second = CopyInto(dir, TOP_GAPS_PLUGIN, "b.so");
   MatcherRegistry registry;
-  std::vector<std::string> warnings = LoadPluginDirectory(dir, &registry);
+  std::vector<std::string> warnings =
+      LoadPluginDirectory(dir, HostOptions(), &registry);
   EXPECT_THAT(Names(registry), ElementsAre("top-gaps"));
   EXPECT_EQ(registry.Find("top-gaps")->Info().source(), first);
   ASSERT_THAT(warnings, SizeIs(1));
@@ -372,7 +388,7 @@ TEST(LoadPluginDirectoryTest, ANameClashIsAWarning) {
   EXPECT_THAT(warnings[0], HasSubstr("already registered"));
 
   // The same file loaded into the same registry again.
-  warnings = LoadPluginDirectory(dir, &registry);
+  warnings = LoadPluginDirectory(dir, HostOptions(), &registry);
   EXPECT_THAT(warnings, SizeIs(2));
   EXPECT_THAT(warnings[0], HasSubstr(first));
   EXPECT_THAT(Names(registry), ElementsAre("top-gaps"));
@@ -381,7 +397,8 @@ TEST(LoadPluginDirectoryTest, ANameClashIsAWarning) {
 TEST(LoadPluginDirectoryTest, AMissingDirectoryIsOneWarning) {
   const std::string dir = FreshDir("parent") + "/absent";
   MatcherRegistry registry;
-  std::vector<std::string> warnings = LoadPluginDirectory(dir, &registry);
+  std::vector<std::string> warnings =
+      LoadPluginDirectory(dir, HostOptions(), &registry);
   ASSERT_THAT(warnings, SizeIs(1));
   EXPECT_THAT(warnings[0], HasSubstr(dir));
   EXPECT_THAT(registry.All(), SizeIs(0));
@@ -494,6 +511,206 @@ TEST_F(ExternalMatcherTest, InputHasEveryParameterAsText) {
   EXPECT_EQ(p.at("b"), "true");
   EXPECT_EQ(p.at("s"), "abc");
   EXPECT_EQ(p.at("l"), "a,b,c");
+}
+
+// The two parts the matcher sends concatenate into the whole input.
+TEST_F(ExternalMatcherTest, OrgAndRequestPartsConcatenateIntoTheInput) {
+  v1::MatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_subject("organizations/acme/people/bob");
+  google::protobuf::RepeatedPtrField<v1::ParameterSpec> specs;
+  *specs.Add() = NumberParam("x", "0.5", "", 0, 1);
+  ASSERT_OK_AND_ASSIGN(Params params, Params::Parse(specs, {}, {}));
+  const std::function<bool()> never = [] { return false; };
+  const MatchInput input{org_, *frameworks_, request, params, never};
+  v1::ExternalMatchInput joined;
+  ASSERT_TRUE(joined.ParseFromString(
+      MakeOrgPart(input).SerializeAsString() +
+      MakeRequestPart(input, specs).SerializeAsString()));
+  // Deterministic bytes (maps in key order), not MessageDifferencer:
+  // unknown levels are NaN.
+  auto bytes = [](const v1::ExternalMatchInput& message) {
+    std::string out;
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+    coded.Trim();
+    return out;
+  };
+  EXPECT_EQ(bytes(joined), bytes(MakeExternalMatchInput(input, specs)));
+  EXPECT_EQ(joined.people_size(), 3);
+  EXPECT_EQ(joined.parameters().at("x"), "0.5");
+}
+
+// Out of process: what a plugin does to its host does not reach the server.
+class PluginHostTest : public ExternalMatcherTest {
+ protected:
+  std::unique_ptr<Matcher> LoadMisbehaving(PluginHostOptions options) {
+    absl::StatusOr<std::unique_ptr<Matcher>> m =
+        LoadExternalMatcher(MISBEHAVES_PLUGIN, options);
+    EXPECT_OK(m);
+    return m.ok() ? *std::move(m) : nullptr;
+  }
+  static PluginHostOptions OneHost() {
+    PluginHostOptions options = HostOptions();
+    options.processes = 1;
+    return options;
+  }
+  absl::StatusOr<v1::MatchResponse> Do(const Matcher& m,
+                                       const std::string& what) {
+    return Run(m, "organizations/acme/people/ann", {{"do", what}});
+  }
+};
+
+TEST_F(PluginHostTest, ACrashCostsOneCallAndTheHostComesBack) {
+  std::unique_ptr<Matcher> m = LoadMisbehaving(OneHost());
+  ASSERT_NE(m, nullptr);
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse before, Do(*m, ""));
+  EXPECT_STATUS(Do(*m, "segfault"), absl::StatusCode::kUnavailable,
+                "plugin misbehaves: its host killed by SIGSEGV during the "
+                "call");
+  // Within the first back-off (100 ms) the only host is not restarted.
+  EXPECT_STATUS(Do(*m, ""), absl::StatusCode::kUnavailable,
+                "plugin misbehaves: its host failed and is restarting in ");
+  absl::SleepFor(absl::Milliseconds(150));
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse after, Do(*m, ""));
+  EXPECT_TRUE(MessageDifferencer::Equals(before, after));
+}
+
+TEST_F(PluginHostTest, FailuresInARowDoubleTheBackOff) {
+  std::unique_ptr<Matcher> m = LoadMisbehaving(OneHost());
+  ASSERT_NE(m, nullptr);
+  EXPECT_STATUS(Do(*m, "abort"), absl::StatusCode::kUnavailable,
+                "killed by SIGABRT");
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_STATUS(Do(*m, "abort"), absl::StatusCode::kUnavailable,
+                "killed by SIGABRT");
+  // 200 ms now: still waiting after 150.
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_STATUS(Do(*m, ""), absl::StatusCode::kUnavailable, "restarting in");
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_OK(Do(*m, ""));
+  // A success resets it: the next failure waits 100 ms again.
+  EXPECT_STATUS(Do(*m, "abort"), absl::StatusCode::kUnavailable,
+                "killed by SIGABRT");
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_OK(Do(*m, ""));
+}
+
+TEST_F(PluginHostTest, AnotherHostServesWhileOneRestarts) {
+  std::unique_ptr<Matcher> m = LoadMisbehaving(HostOptions());  // 2 hosts
+  ASSERT_NE(m, nullptr);
+  EXPECT_STATUS(Do(*m, "segfault"), absl::StatusCode::kUnavailable, "SIGSEGV");
+  EXPECT_OK(Do(*m, ""));
+}
+
+TEST_F(PluginHostTest, AHangEndsAtTheCallersDeadline) {
+  std::unique_ptr<Matcher> m = LoadMisbehaving(OneHost());
+  ASSERT_NE(m, nullptr);
+  v1::MatchRequest request;
+  request.set_parent("organizations/acme");
+  request.set_matcher("misbehaves");
+  request.set_subject("organizations/acme/people/ann");
+  (*request.mutable_parameters())["do"] = "hang";
+  ASSERT_OK_AND_ASSIGN(Params params, Params::Parse(m->Info().parameters(), {},
+                                                    request.parameters()));
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(300);
+  const std::function<bool()> past = [&] { return absl::Now() > deadline; };
+  EXPECT_STATUS(m->Match(MatchInput{org_, *frameworks_, request, params, past}),
+                absl::StatusCode::kDeadlineExceeded,
+                "plugin misbehaves: no answer before the call's deadline");
+  EXPECT_LT(absl::Now() - deadline, absl::Seconds(2));
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_OK(Do(*m, ""));
+}
+
+TEST_F(PluginHostTest, ACpuHogIsStoppedByItsLimit) {
+  PluginHostOptions options = OneHost();
+  options.cpu_seconds = 1;
+  std::unique_ptr<Matcher> m = LoadMisbehaving(options);
+  ASSERT_NE(m, nullptr);
+  EXPECT_STATUS(Do(*m, "spin"), absl::StatusCode::kUnavailable,
+                "killed by SIGXCPU");
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST_F(PluginHostTest, MemoryIsLimited) {
+  if (kSanitized) GTEST_SKIP() << "no address-space limit under sanitizers";
+  PluginHostOptions options = OneHost();
+  options.memory_mb = 256;
+  std::unique_ptr<Matcher> m = LoadMisbehaving(options);
+  ASSERT_NE(m, nullptr);
+  // The plugin's malloc fails inside the host's 256 MiB; the plugin says
+  // so and the host lives on.
+  absl::StatusOr<v1::MatchResponse> r = Do(*m, "allocate");
+  EXPECT_STATUS(r, absl::StatusCode::kResourceExhausted, "MiB, then no more");
+  int mib = 0;
+  ASSERT_EQ(std::sscanf(std::string(r.status().message()).c_str(),
+                        "plugin misbehaves: allocated %d MiB", &mib),
+            1);
+  EXPECT_LT(mib, 256);
+  EXPECT_OK(Do(*m, ""));
+}
+
+TEST_F(PluginHostTest, APluginThatAbortsWhileLoadingIsSkipped) {
+  EXPECT_STATUS(LoadExternalMatcher(ABORT_AT_LOAD_PLUGIN, HostOptions()),
+                absl::StatusCode::kFailedPrecondition,
+                absl::StrCat(ABORT_AT_LOAD_PLUGIN,
+                             ": the plugin host killed by SIGABRT while "
+                             "loading the plugin"));
+  const std::string dir = FreshDir("plugins");
+  CopyInto(dir, ABORT_AT_LOAD_PLUGIN, "a_aborts.so");
+  CopyInto(dir, TOP_GAPS_PLUGIN, "b_top_gaps.so");
+  MatcherRegistry registry;
+  std::vector<std::string> warnings =
+      LoadPluginDirectory(dir, HostOptions(), &registry);
+  ASSERT_THAT(warnings, SizeIs(1));
+  EXPECT_THAT(warnings[0], HasSubstr("a_aborts.so: the plugin host killed by "
+                                     "SIGABRT"));
+  EXPECT_THAT(Names(registry), ElementsAre("top-gaps"));
+}
+
+TEST_F(PluginHostTest, AMissingHostBinaryIsAnError) {
+  PluginHostOptions options;
+  options.host_binary = "/nonexistent/vakwijzer_plugin_host";
+  EXPECT_STATUS(LoadExternalMatcher(TOP_GAPS_PLUGIN, options),
+                absl::StatusCode::kFailedPrecondition,
+                "cannot start the plugin host /nonexistent/");
+}
+
+// A versioned snapshot's organisation goes to the host once: a changed
+// snapshot under the same version still gets the first answer, a new
+// version the new one.
+TEST_F(PluginHostTest, TheOrganisationIsSentOncePerVersion) {
+  std::unique_ptr<Matcher> m = LoadTopGaps();
+  ASSERT_NE(m, nullptr);
+  org_.version = 7;
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse first,
+                       Run(*m, "organizations/acme/people/ann"));
+  auto changed = std::make_shared<PersonView>(*org_.people[0]);
+  changed->levels[0] = 2.0f;  // ann's gap on j-a1-1 closes
+  org_.people.Set(0, changed);
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse cached,
+                       Run(*m, "organizations/acme/people/ann"));
+  EXPECT_TRUE(MessageDifferencer::Equals(first, cached));
+  org_.version = 8;
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse fresh,
+                       Run(*m, "organizations/acme/people/ann"));
+  EXPECT_FALSE(MessageDifferencer::Equals(first, fresh));
+  // Version 0 is never cached.
+  org_.version = 0;
+  changed = std::make_shared<PersonView>(*org_.people[0]);
+  changed->levels[0] = 0.5f;
+  org_.people.Set(0, changed);
+  ASSERT_OK_AND_ASSIGN(v1::MatchResponse unversioned,
+                       Run(*m, "organizations/acme/people/ann"));
+  EXPECT_TRUE(MessageDifferencer::Equals(first, unversioned));
 }
 
 }  // namespace
