@@ -15,7 +15,7 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
-targets=(profile_filter page_token resource_names csv_import framework)
+targets=(profile_filter page_token resource_names csv_import framework plugin_frame)
 jobs=${VAKWIJZER_JOBS:-2}
 
 bash "$root/scripts/install-deps.sh"

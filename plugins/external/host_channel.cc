@@ -31,8 +31,10 @@ absl::Status AwaitReadable(int socket, absl::Time deadline,
           "plugin host channel: no answer before the deadline");
     }
     pollfd p{socket, POLLIN, 0};
-    const int wait_ms = static_cast<int>(std::clamp<int64_t>(
-        absl::ToInt64Milliseconds(left) + 1, 1, stop != nullptr ? 20 : 1000));
+    // Wakes up now and then to check `stop`; rounds up, so never 0.
+    const absl::Duration slice = std::min(
+        left, stop != nullptr ? absl::Milliseconds(20) : absl::Seconds(1));
+    const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(slice)) + 1;
     const int ready = poll(&p, 1, wait_ms);
     if (ready > 0) return absl::OkStatus();
     if (ready < 0 && errno != EINTR) return Gone("poll");
