@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,9 @@
 #include "absl/synchronization/mutex.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "plugins/api/params.h"
 #include "plugins/external/host_channel.h"
 
@@ -253,34 +257,105 @@ struct OrgPart {
   uint64_t size = 0;
 };
 
+// Writes `message` as field `field` of the enclosing message.
+void WriteField(int field, const google::protobuf::MessageLite& message,
+                google::protobuf::io::CodedOutputStream* out) {
+  out->WriteTag(static_cast<uint32_t>(field) << 3 | 2);  // length-delimited
+  out->WriteVarint32(static_cast<uint32_t>(message.ByteSizeLong()));
+  message.SerializeWithCachedSizes(out);
+}
+
+// Writes the serialized MakeOrgPart(input) to `out`, person by person,
+// without holding the whole message (people first; the field order does
+// not change what it parses as).
+void SerializeOrgPart(const MatchInput& input,
+                      google::protobuf::io::CodedOutputStream* out) {
+  const framework::FrameworkIndex* subject_framework = SubjectFramework(input);
+  std::map<std::string, const framework::FrameworkIndex*> frameworks;
+  if (subject_framework != nullptr) {
+    frameworks[subject_framework->id()] = subject_framework;
+  }
+  v1::SnapshotPerson p;  // reused: keeps its capacity
+  for (const auto& person : input.org.people) {
+    const framework::FrameworkIndex* framework = person->framework;
+    if (subject_framework != nullptr &&
+        (framework == nullptr || framework->id() != subject_framework->id())) {
+      continue;
+    }
+    p.Clear();
+    p.set_id(person->id);
+    p.set_display_name(person->display_name);
+    if (framework != nullptr) {
+      p.set_framework(FrameworkName(framework->id()));
+      frameworks.emplace(framework->id(), framework);
+    }
+    p.set_track(person->track);
+    p.set_target_level(person->target_level);
+    for (const std::string& team : person->teams) p.add_teams(team);
+    p.set_role(person->role);
+    for (const std::string& language : person->languages) {
+      p.add_languages(language);
+    }
+    p.set_region(person->region);
+    p.set_mentoring_capacity(person->mentoring_capacity);
+    p.set_caseload_capacity(person->caseload_capacity);
+    p.set_current_caseload(person->current_caseload);
+    for (const std::string& module : person->completed_modules) {
+      p.add_completed_modules(module);
+    }
+    p.mutable_levels()->Add(person->levels.begin(), person->levels.end());
+    WriteField(v1::ExternalMatchInput::kPeopleFieldNumber, p, out);
+  }
+  for (const auto& [id, framework] : frameworks) {
+    v1::Framework f = framework->proto();
+    f.set_name(FrameworkName(id));
+    WriteField(v1::ExternalMatchInput::kFrameworksFieldNumber, f, out);
+  }
+  for (const v1::TrainingModule& module : input.org.modules) {
+    WriteField(v1::ExternalMatchInput::kModulesFieldNumber, module, out);
+  }
+  for (const v1::Role& role : input.org.roles) {
+    WriteField(v1::ExternalMatchInput::kRolesFieldNumber, role, out);
+  }
+  for (const v1::ClientCase& c : input.org.cases) {
+    WriteField(v1::ExternalMatchInput::kCasesFieldNumber, c, out);
+  }
+}
+
+// Serializes the organisation part of `input` into a sealed memfd.
 absl::StatusOr<std::shared_ptr<const OrgPart>> WriteOrgPart(
-    const v1::ExternalMatchInput& message, std::string cache_key,
-    uint64_t key) {
+    const MatchInput& input, std::string cache_key, uint64_t key) {
   auto part = std::make_shared<OrgPart>();
   part->cache_key = std::move(cache_key);
   part->key = key;
-  part->size = message.ByteSizeLong();
+  part->fd =
+      memfd_create("vakwijzer-plugin-org", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (part->fd < 0) {
+    return absl::InternalError(absl::StrCat(
+        "cannot make shared memory for the organisation: ", strerror(errno)));
+  }
+  {
+    google::protobuf::io::FileOutputStream file(part->fd, 1 << 20);
+    {
+      google::protobuf::io::CodedOutputStream coded(&file);
+      SerializeOrgPart(input, &coded);
+    }
+    if (!file.Flush()) {
+      return absl::InternalError(
+          absl::StrCat("cannot write the organisation to shared memory: ",
+                       strerror(file.GetErrno())));
+    }
+  }
+  struct stat written {};
+  if (fstat(part->fd, &written) != 0) {
+    return absl::InternalError(absl::StrCat(
+        "cannot size the organisation's shared memory: ", strerror(errno)));
+  }
+  part->size = static_cast<uint64_t>(written.st_size);
   if (part->size > host::kMaxPayload || part->size > INT_MAX) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the organisation is too large to hand to a plugin (",
                      part->size, " bytes serialized, over ", INT_MAX, ")"));
-  }
-  part->fd =
-      memfd_create("vakwijzer-plugin-org", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (part->fd < 0 ||
-      ftruncate(part->fd, static_cast<off_t>(part->size)) != 0) {
-    return absl::InternalError(absl::StrCat(
-        "cannot make shared memory for the organisation: ", strerror(errno)));
-  }
-  if (part->size > 0) {
-    void* map = mmap(nullptr, part->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     part->fd, 0);
-    if (map == MAP_FAILED) {
-      return absl::InternalError(absl::StrCat(
-          "cannot map shared memory for the organisation: ", strerror(errno)));
-    }
-    message.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(map));
-    munmap(map, part->size);
   }
   // Nobody, the hosts included, can change it from now on.
   if (fcntl(part->fd, F_ADD_SEALS,
@@ -359,7 +434,7 @@ absl::StatusOr<std::shared_ptr<const OrgPart>> ExternalMatcher::OrgPartFor(
     }
   }
   absl::StatusOr<std::shared_ptr<const OrgPart>> part =
-      WriteOrgPart(MakeOrgPart(input), std::move(cache_key), next_key_++);
+      WriteOrgPart(input, std::move(cache_key), next_key_++);
   if (!part.ok()) {
     return absl::Status(part.status().code(),
                         absl::StrCat(prefix_, part.status().message()));
@@ -554,52 +629,14 @@ v1::ExternalMatchInput MakeExternalMatchInput(
 }
 
 v1::ExternalMatchInput MakeOrgPart(const MatchInput& input) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    SerializeOrgPart(input, &coded);
+  }
   v1::ExternalMatchInput out;
-  const framework::FrameworkIndex* subject_framework = SubjectFramework(input);
-  std::map<std::string, const framework::FrameworkIndex*> frameworks;
-  if (subject_framework != nullptr) {
-    frameworks[subject_framework->id()] = subject_framework;
-  }
-  for (const auto& person : input.org.people) {
-    const framework::FrameworkIndex* framework = person->framework;
-    if (subject_framework != nullptr &&
-        (framework == nullptr || framework->id() != subject_framework->id())) {
-      continue;
-    }
-    v1::SnapshotPerson* p = out.add_people();
-    p->set_id(person->id);
-    p->set_display_name(person->display_name);
-    if (framework != nullptr) {
-      p->set_framework(FrameworkName(framework->id()));
-      frameworks.emplace(framework->id(), framework);
-    }
-    p->set_track(person->track);
-    p->set_target_level(person->target_level);
-    for (const std::string& team : person->teams) p->add_teams(team);
-    p->set_role(person->role);
-    for (const std::string& language : person->languages) {
-      p->add_languages(language);
-    }
-    p->set_region(person->region);
-    p->set_mentoring_capacity(person->mentoring_capacity);
-    p->set_caseload_capacity(person->caseload_capacity);
-    p->set_current_caseload(person->current_caseload);
-    for (const std::string& module : person->completed_modules) {
-      p->add_completed_modules(module);
-    }
-    p->mutable_levels()->Add(person->levels.begin(), person->levels.end());
-  }
-  for (const auto& [id, framework] : frameworks) {
-    v1::Framework* f = out.add_frameworks();
-    *f = framework->proto();
-    f->set_name(FrameworkName(id));
-  }
-
-  for (const v1::TrainingModule& module : input.org.modules) {
-    *out.add_modules() = module;
-  }
-  for (const v1::Role& role : input.org.roles) *out.add_roles() = role;
-  for (const v1::ClientCase& c : input.org.cases) *out.add_cases() = c;
+  out.ParseFromString(bytes);
   return out;
 }
 

@@ -13,8 +13,9 @@
 //
 // The organisation is not sent with every call: the part of the input that
 // does not depend on the request is written once per snapshot version
-// (OrgSnapshot::version) into a sealed memfd that the hosts copy once;
-// each call sends only the request part.
+// (OrgSnapshot::version) into a sealed memfd that the hosts map read-only;
+// each call sends only the request part, and a plugin with
+// VakwijzerPluginMatchParts (ABI 1.1) may keep the parsed organisation.
 #ifndef VAKWIJZER_PLUGINS_EXTERNAL_EXTERNAL_MATCHER_H_
 #define VAKWIJZER_PLUGINS_EXTERNAL_EXTERNAL_MATCHER_H_
 

@@ -14,10 +14,11 @@
 // The organisation part of a match, everything of the plugin's
 // v1.ExternalMatchInput that does not depend on the request (frameworks,
 // people, catalogue), is written once per snapshot version into a sealed
-// memfd of `org_bytes` bytes, identified by `key`; the host keeps a copy
-// of the last part it was sent. The plugin's input is the part followed by
-// the request part (request and parameters): serialized protobuf
-// messages concatenate into their merge, so the host never parses either.
+// memfd of `org_bytes` bytes, identified by `key`; the host keeps the last
+// part it was sent mapped read-only. The plugin's input is the part
+// followed by the request part (request and parameters): serialized
+// protobuf messages concatenate into their merge, so the host never parses
+// either (PluginLibrary::MatchParts).
 #ifndef VAKWIJZER_PLUGINS_EXTERNAL_HOST_CHANNEL_H_
 #define VAKWIJZER_PLUGINS_EXTERNAL_HOST_CHANNEL_H_
 

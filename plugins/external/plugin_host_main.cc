@@ -66,41 +66,55 @@ void LimitCpu(uint64_t cpu_seconds) {
   setrlimit(RLIMIT_CPU, &limit);
 }
 
-// The organisation part the server sent last (host_channel.h), followed
-// by the current request part.
-struct Input {
-  uint64_t key = 0;
-  size_t org_bytes = 0;
-  std::string bytes;
+// The organisation part the server sent last, mapped read-only from its
+// sealed memfd (shared with the server: never copied).
+class OrgPart {
+ public:
+  OrgPart() = default;
+  OrgPart(const OrgPart&) = delete;
+  OrgPart& operator=(const OrgPart&) = delete;
+  ~OrgPart() { Unmap(); }
+
+  uint64_t key() const { return key_; }
+  absl::string_view bytes() const {
+    return absl::string_view(static_cast<const char*>(data_), size_);
+  }
+
+  // Maps part `key` of `size` bytes from `fd` (closed here).
+  absl::Status Take(int fd, uint64_t key, uint64_t size) {
+    Unmap();
+    absl::Status status;
+    if (size > 0) {
+      void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+      if (map == MAP_FAILED) {
+        status = absl::InternalError(absl::StrCat(
+            "plugin host: cannot map the organisation (", size, " bytes)"));
+      } else {
+        data_ = map;
+        size_ = size;
+      }
+    }
+    close(fd);
+    if (status.ok()) key_ = key;
+    return status;
+  }
+
+ private:
+  void Unmap() {
+    if (data_ != nullptr) munmap(data_, size_);
+    data_ = nullptr;
+    size_ = 0;
+    key_ = 0;
+  }
+
+  uint64_t key_ = 0;  // 0: none
+  void* data_ = nullptr;
+  size_t size_ = 0;
 };
 
-// Copies part `key` out of the memfd `fd` (closed here).
-absl::Status TakeOrgPart(int fd, uint64_t key, uint64_t size, Input* input) {
-  input->key = 0;
-  input->bytes.clear();
-  absl::Status status;
-  if (size > 0) {
-    void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-      status = absl::InternalError(absl::StrCat(
-          "plugin host: cannot map the organisation (", size, " bytes)"));
-    } else {
-      // Room for the request parts that follow it.
-      input->bytes.reserve(size + (1 << 20));
-      input->bytes.assign(static_cast<const char*>(map), size);
-      munmap(map, size);
-    }
-  }
-  close(fd);
-  if (status.ok()) {
-    input->key = key;
-    input->org_bytes = size;
-  }
-  return status;
-}
-
 int Serve(const PluginLibrary& plugin, uint64_t cpu_seconds) {
-  Input input;
+  OrgPart org;
+  PluginLibrary::Joined joined;
   while (true) {
     absl::StatusOr<Frame> frame = ReadFrame(
         kSocket, kMaxPayload, absl::InfiniteFuture(), /*stop=*/nullptr);
@@ -114,9 +128,8 @@ int Serve(const PluginLibrary& plugin, uint64_t cpu_seconds) {
     }
     absl::Status ready;
     if (frame->fd >= 0) {
-      ready = TakeOrgPart(frame->fd, frame->header.key, frame->header.org_bytes,
-                          &input);
-    } else if (input.key == 0 || input.key != frame->header.key) {
+      ready = org.Take(frame->fd, frame->header.key, frame->header.org_bytes);
+    } else if (org.key() == 0 || org.key() != frame->header.key) {
       ready =
           absl::InternalError(absl::StrCat("plugin host: organisation part ",
                                            frame->header.key, " was not sent"));
@@ -125,11 +138,9 @@ int Serve(const PluginLibrary& plugin, uint64_t cpu_seconds) {
       if (!SendError(ready).ok()) return 0;
       continue;
     }
-    input.bytes.resize(input.org_bytes);
-    input.bytes.append(frame->payload);
-    frame->payload = std::string();
     LimitCpu(cpu_seconds);
-    absl::StatusOr<std::string> result = plugin.Match(input.bytes);
+    absl::StatusOr<std::string> result =
+        plugin.MatchParts(org.key(), org.bytes(), frame->payload, &joined);
     const absl::Status sent =
         result.ok() ? WriteFrame(kSocket, FrameKind::kResult, 0, 0, 0, *result)
                     : SendError(result.status());

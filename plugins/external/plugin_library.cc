@@ -21,6 +21,7 @@ struct PluginLibrary::Api {
   VakwijzerPluginAbiVersionFn abi_version = nullptr;
   VakwijzerPluginInfoFn info = nullptr;
   VakwijzerPluginMatchFn match = nullptr;
+  VakwijzerPluginMatchPartsFn match_parts = nullptr;  // optional (1.1)
   VakwijzerPluginFreeFn free = nullptr;
 };
 
@@ -139,6 +140,8 @@ absl::StatusOr<std::unique_ptr<PluginLibrary>> PluginLibrary::Load(
   RETURN_IF_ERROR(Resolve(handle, path, "VakwijzerPluginInfo", &api->info));
   RETURN_IF_ERROR(Resolve(handle, path, "VakwijzerPluginMatch", &api->match));
   RETURN_IF_ERROR(Resolve(handle, path, "VakwijzerPluginFree", &api->free));
+  api->match_parts = reinterpret_cast<VakwijzerPluginMatchPartsFn>(
+      dlsym(handle.get(), "VakwijzerPluginMatchParts"));
 
   v1::MatcherInfo info;
   {
@@ -175,19 +178,52 @@ absl::StatusOr<std::unique_ptr<PluginLibrary>> PluginLibrary::Load(
   return library;
 }
 
+namespace {
+
+const uint8_t* Bytes(absl::string_view text) {
+  return reinterpret_cast<const uint8_t*>(text.data());
+}
+
+// The result of a match call: the buffer, or the plugin's error.
+absl::StatusOr<std::string> Result(const Api& api, VwError* error,
+                                   const PluginBuffer& out, size_t size) {
+  if (error != nullptr) return TakeError(api, error, "");
+  if (out.view().size() != size) {
+    return absl::InternalError(
+        absl::StrCat("returned a null buffer of ", size, " bytes"));
+  }
+  return std::string(out.view());
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> PluginLibrary::Match(
     absl::string_view input) const {
   PluginBuffer out(*api_);
-  if (VwError* error =
-          api_->match(reinterpret_cast<const uint8_t*>(input.data()),
-                      input.size(), out.data(), out.size())) {
-    return TakeError(*api_, error, "");
+  VwError* error =
+      api_->match(Bytes(input), input.size(), out.data(), out.size());
+  return Result(*api_, error, out, *out.size());
+}
+
+absl::StatusOr<std::string> PluginLibrary::MatchParts(uint64_t org_key,
+                                                      absl::string_view org,
+                                                      absl::string_view request,
+                                                      Joined* joined) const {
+  if (api_->match_parts == nullptr) {
+    if (joined->org_key != org_key || joined->org_key == 0) {
+      joined->bytes.reserve(org.size() + (1 << 20));
+      joined->bytes.assign(org.data(), org.size());
+      joined->org_key = org_key;
+    }
+    joined->bytes.resize(org.size());
+    joined->bytes.append(request.data(), request.size());
+    return Match(joined->bytes);
   }
-  if (out.view().size() != *out.size()) {
-    return absl::InternalError(
-        absl::StrCat("returned a null buffer of ", *out.size(), " bytes"));
-  }
-  return std::string(out.view());
+  PluginBuffer out(*api_);
+  VwError* error =
+      api_->match_parts(org_key, Bytes(org), org.size(), Bytes(request),
+                        request.size(), out.data(), out.size());
+  return Result(*api_, error, out, *out.size());
 }
 
 }  // namespace vakwijzer::plugins

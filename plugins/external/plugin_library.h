@@ -39,6 +39,24 @@ class PluginLibrary {
   // the plugin's error with its code and message. Thread-safe.
   absl::StatusOr<std::string> Match(absl::string_view input) const;
 
+  // The input of Match joined from two parts: the key of its organisation
+  // part, and the bytes. One per calling thread.
+  struct Joined {
+    uint64_t org_key = 0;
+    std::string bytes;
+  };
+
+  // The same with the input in two parts (vakwijzer_plugin.h): the
+  // organisation part `org` under `org_key`, and the request part. Calls
+  // VakwijzerPluginMatchParts when the plugin has it, else
+  // VakwijzerPluginMatch with the parts joined in `*joined` (which keeps
+  // the organisation part between calls with the same key, so it is copied
+  // once per key).
+  absl::StatusOr<std::string> MatchParts(uint64_t org_key,
+                                         absl::string_view org,
+                                         absl::string_view request,
+                                         Joined* joined) const;
+
   // The plugin's entry points (plugin_library.cc).
   struct Api;
 

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define VAKWIJZER_PLUGIN_ABI_MAJOR 1
-#define VAKWIJZER_PLUGIN_ABI_MINOR 0
+#define VAKWIJZER_PLUGIN_ABI_MINOR 1
 /* The value VakwijzerPluginAbiVersion returns. */
 #define VAKWIJZER_PLUGIN_ABI_VERSION \
   (((uint32_t)VAKWIJZER_PLUGIN_ABI_MAJOR << 16) | VAKWIJZER_PLUGIN_ABI_MINOR)
@@ -96,6 +96,24 @@ VAKWIJZER_PLUGIN_EXPORT VwError* VakwijzerPluginMatch(const uint8_t* in,
                                                       uint8_t** out,
                                                       size_t* out_len);
 
+/* Optional, since ABI 1.1: VakwijzerPluginMatch with its input in two
+ * parts whose concatenation is the serialized vakwijzer.v1.ExternalMatchInput
+ * VakwijzerPluginMatch would get (serialized protobuf messages concatenate
+ * into their merge):
+ *   `org`, `org_len` bytes: the fields that depend on the organisation and
+ *     the subject's framework only (frameworks, people, modules, roles,
+ *     cases); the same bytes whenever `org_key` is the same (for the life
+ *     of the plugin's process), and usually the same for many calls;
+ *   `request`, `request_len` bytes: the request and the parameters.
+ * So a plugin may keep what it derives from `org` under `org_key` (guarded:
+ * calls may be concurrent) instead of parsing it on every call; a plugin
+ * without it is called with VakwijzerPluginMatch. Both buffers are owned by
+ * the caller and valid during the call only; output and errors as for
+ * VakwijzerPluginMatch. */
+VAKWIJZER_PLUGIN_EXPORT VwError* VakwijzerPluginMatchParts(
+    uint64_t org_key, const uint8_t* org, size_t org_len,
+    const uint8_t* request, size_t request_len, uint8_t** out, size_t* out_len);
+
 /* Releases a buffer returned by VakwijzerPluginInfo or VakwijzerPluginMatch.
  * NULL is a no-op. (A zero-length result may be returned as NULL.) */
 VAKWIJZER_PLUGIN_EXPORT void VakwijzerPluginFree(void* buffer);
@@ -108,6 +126,9 @@ typedef uint32_t (*VakwijzerPluginAbiVersionFn)(void);
 typedef VwError* (*VakwijzerPluginInfoFn)(uint8_t**, size_t*);
 typedef VwError* (*VakwijzerPluginMatchFn)(const uint8_t*, size_t, uint8_t**,
                                            size_t*);
+typedef VwError* (*VakwijzerPluginMatchPartsFn)(uint64_t, const uint8_t*,
+                                                size_t, const uint8_t*, size_t,
+                                                uint8_t**, size_t*);
 typedef void (*VakwijzerPluginFreeFn)(void*);
 
 #ifdef __cplusplus

@@ -9,6 +9,7 @@
 // Compile definitions make the test plugins from this same source:
 //   TOP_GAPS_ABI_MAJOR=N   report ABI major N instead of the host's
 //   TOP_GAPS_OMIT_MATCH    leave VakwijzerPluginMatch out
+//   TOP_GAPS_OMIT_PARTS    leave VakwijzerPluginMatchParts (ABI 1.1) out
 //   TOP_GAPS_ALWAYS_FAIL   name "always-fails"; every match fails with
 //                          FAILED_PRECONDITION
 //   TOP_GAPS_MISBEHAVE     name "misbehaves"; its parameter `do` makes a
@@ -25,6 +26,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -151,8 +154,9 @@ VwError* ParseMinGap(const sdk::ExternalMatchInput& input, double* min_gap) {
 }
 
 // Finds the subject person: "organizations/{org}/people/{person}" in the
-// request's parent.
-VwError* FindSubject(const sdk::ExternalMatchInput& input,
+// request's parent, among `org`'s people (ordered by id).
+VwError* FindSubject(const sdk::ExternalMatchInput& org,
+                     const sdk::ExternalMatchInput& input,
                      const sdk::SnapshotPerson** person) {
   const std::string& subject = input.request().subject();
   std::vector<std::string> parts;
@@ -170,9 +174,11 @@ VwError* FindSubject(const sdk::ExternalMatchInput& input,
   }
   *person = nullptr;
   if ("organizations/" + parts[1] == input.request().parent()) {
-    for (const sdk::SnapshotPerson& p : input.people()) {
-      if (p.id() == parts[3]) *person = &p;
-    }
+    auto it =
+        std::lower_bound(org.people().begin(), org.people().end(), parts[3],
+                         [](const sdk::SnapshotPerson& p,
+                            const std::string& id) { return p.id() < id; });
+    if (it != org.people().end() && it->id() == parts[3]) *person = &*it;
   }
   if (*person == nullptr) {
     return Error(kNotFound, "subject: person \"" + subject +
@@ -229,7 +235,10 @@ VwError* Misbehave(const sdk::ExternalMatchInput& input) {
 #endif
 
 // Unused only in the test plugin without VakwijzerPluginMatch.
-[[maybe_unused]] VwError* Match(const sdk::ExternalMatchInput& input,
+// `org` holds the organisation's fields of the input, `input` the request
+// and parameters (the same message when the input came whole).
+[[maybe_unused]] VwError* Match(const sdk::ExternalMatchInput& org,
+                                const sdk::ExternalMatchInput& input,
                                 sdk::MatchResponse* response) {
 #ifdef TOP_GAPS_MISBEHAVE
   if (VwError* error = Misbehave(input)) return error;
@@ -240,9 +249,9 @@ VwError* Misbehave(const sdk::ExternalMatchInput& input) {
   double min_gap = 0;
   if (VwError* error = ParseMinGap(input, &min_gap)) return error;
   const sdk::SnapshotPerson* person = nullptr;
-  if (VwError* error = FindSubject(input, &person)) return error;
+  if (VwError* error = FindSubject(org, input, &person)) return error;
   const sdk::Framework* framework = nullptr;
-  for (const sdk::Framework& f : input.frameworks()) {
+  for (const sdk::Framework& f : org.frameworks()) {
     if (f.name() == person->framework()) framework = &f;
   }
   if (framework == nullptr) {
@@ -316,6 +325,26 @@ VwError* Misbehave(const sdk::ExternalMatchInput& input) {
   return nullptr;
 }
 
+// Parses `size` bytes at `data` into `message`.
+[[maybe_unused]] VwError* Parse(const uint8_t* data, size_t size,
+                                sdk::ExternalMatchInput* message) {
+  if (size > static_cast<size_t>(INT_MAX) ||
+      !message->ParseFromArray(data, static_cast<int>(size))) {
+    return Error(kInvalidArgument,
+                 "the input is not a serialized ExternalMatchInput");
+  }
+  return nullptr;
+}
+
+// The organisation part parsed last, kept under its key (ABI 1.1): calls
+// with the same key skip parsing it.
+struct OrgCache {
+  std::mutex mu;
+  uint64_t key = 0;
+  std::shared_ptr<const sdk::ExternalMatchInput> org;
+};
+[[maybe_unused]] OrgCache org_cache;
+
 // Runs `body`, turning any exception into an INTERNAL error: none may
 // cross the C boundary.
 template <typename Body>
@@ -359,13 +388,37 @@ VwError* VakwijzerPluginMatch(const uint8_t* in, size_t in_len, uint8_t** out,
                               size_t* out_len) {
   return Guarded([&]() -> VwError* {
     sdk::ExternalMatchInput input;
-    if (in_len > static_cast<size_t>(INT_MAX) ||
-        !input.ParseFromArray(in, static_cast<int>(in_len))) {
-      return Error(kInvalidArgument,
-                   "the input is not a serialized ExternalMatchInput");
-    }
+    if (VwError* error = Parse(in, in_len, &input)) return error;
     sdk::MatchResponse response;
-    if (VwError* error = Match(input, &response)) return error;
+    if (VwError* error = Match(input, input, &response)) return error;
+    return Serialize(response, out, out_len);
+  });
+}
+#endif
+
+#if !defined(TOP_GAPS_OMIT_MATCH) && !defined(TOP_GAPS_OMIT_PARTS)
+VwError* VakwijzerPluginMatchParts(uint64_t org_key, const uint8_t* org,
+                                   size_t org_len, const uint8_t* request,
+                                   size_t request_len, uint8_t** out,
+                                   size_t* out_len) {
+  return Guarded([&]() -> VwError* {
+    std::shared_ptr<const sdk::ExternalMatchInput> parsed;
+    {
+      std::lock_guard<std::mutex> lock(org_cache.mu);
+      if (org_cache.key == org_key) parsed = org_cache.org;
+    }
+    if (parsed == nullptr) {
+      auto fresh = std::make_shared<sdk::ExternalMatchInput>();
+      if (VwError* error = Parse(org, org_len, fresh.get())) return error;
+      parsed = fresh;
+      std::lock_guard<std::mutex> lock(org_cache.mu);
+      org_cache.key = org_key;
+      org_cache.org = parsed;
+    }
+    sdk::ExternalMatchInput input;
+    if (VwError* error = Parse(request, request_len, &input)) return error;
+    sdk::MatchResponse response;
+    if (VwError* error = Match(*parsed, input, &response)) return error;
     return Serialize(response, out, out_len);
   });
 }

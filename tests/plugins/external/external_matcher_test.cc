@@ -326,7 +326,7 @@ TEST(LoadExternalMatcherTest, RefusesAnotherAbiMajorVersion) {
   absl::StatusOr<std::unique_ptr<Matcher>> m =
       LoadExternalMatcher(ABI2_PLUGIN, HostOptions());
   EXPECT_STATUS(m, absl::StatusCode::kFailedPrecondition,
-                absl::StrCat(ABI2_PLUGIN, ": plugin ABI 2.0, host ABI 1.0"));
+                absl::StrCat(ABI2_PLUGIN, ": plugin ABI 2.1, host ABI 1.1"));
 }
 
 TEST(LoadExternalMatcherTest, RefusesAMissingEntryPoint) {
@@ -365,7 +365,7 @@ TEST(LoadPluginDirectoryTest, AddsGoodPluginsAndWarnsAboutTheRest) {
   EXPECT_THAT(Names(registry), ElementsAre("top-gaps"));
   // In file name order: abi2.so, broken.so, no_match.so.
   ASSERT_THAT(warnings, SizeIs(3));
-  EXPECT_THAT(warnings[0], HasSubstr(abi2 + ": plugin ABI 2.0, host ABI 1.0"));
+  EXPECT_THAT(warnings[0], HasSubstr(abi2 + ": plugin ABI 2.1, host ABI 1.1"));
   EXPECT_THAT(warnings[1], HasSubstr(broken + ": cannot load"));
   EXPECT_THAT(warnings[2],
               HasSubstr(no_match + ": missing symbol VakwijzerPluginMatch"));
@@ -692,31 +692,57 @@ TEST_F(PluginHostTest, AMissingHostBinaryIsAnError) {
 
 // A versioned snapshot's organisation goes to the host once: a changed
 // snapshot under the same version still gets the first answer, a new
-// version the new one.
+// version the new one. Alike for a plugin that takes the input in parts
+// (and keeps the parsed organisation) and one that takes it whole.
 TEST_F(PluginHostTest, TheOrganisationIsSentOncePerVersion) {
-  std::unique_ptr<Matcher> m = LoadTopGaps();
-  ASSERT_NE(m, nullptr);
-  org_.version = 7;
-  ASSERT_OK_AND_ASSIGN(v1::MatchResponse first,
-                       Run(*m, "organizations/acme/people/ann"));
-  auto changed = std::make_shared<PersonView>(*org_.people[0]);
-  changed->levels[0] = 2.0f;  // ann's gap on j-a1-1 closes
-  org_.people.Set(0, changed);
-  ASSERT_OK_AND_ASSIGN(v1::MatchResponse cached,
-                       Run(*m, "organizations/acme/people/ann"));
-  EXPECT_TRUE(MessageDifferencer::Equals(first, cached));
-  org_.version = 8;
-  ASSERT_OK_AND_ASSIGN(v1::MatchResponse fresh,
-                       Run(*m, "organizations/acme/people/ann"));
-  EXPECT_FALSE(MessageDifferencer::Equals(first, fresh));
-  // Version 0 is never cached.
-  org_.version = 0;
-  changed = std::make_shared<PersonView>(*org_.people[0]);
-  changed->levels[0] = 0.5f;
-  org_.people.Set(0, changed);
-  ASSERT_OK_AND_ASSIGN(v1::MatchResponse unversioned,
-                       Run(*m, "organizations/acme/people/ann"));
-  EXPECT_TRUE(MessageDifferencer::Equals(first, unversioned));
+  const OrgSnapshot initial = org_;
+  for (const char* path : {TOP_GAPS_PLUGIN, WHOLE_INPUT_PLUGIN}) {
+    SCOPED_TRACE(path);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Matcher> m,
+                         LoadExternalMatcher(path, HostOptions()));
+    org_ = initial;
+    org_.version = 7;
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse first,
+                         Run(*m, "organizations/acme/people/ann"));
+    auto changed = std::make_shared<PersonView>(*org_.people[0]);
+    changed->levels[0] = 2.0f;  // ann's gap on j-a1-1 closes
+    org_.people.Set(0, changed);
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse cached,
+                         Run(*m, "organizations/acme/people/ann"));
+    EXPECT_TRUE(MessageDifferencer::Equals(first, cached));
+    org_.version = 8;
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse fresh,
+                         Run(*m, "organizations/acme/people/ann"));
+    EXPECT_FALSE(MessageDifferencer::Equals(first, fresh));
+    EXPECT_EQ(fresh.items(0).name(), "j-a2-1");  // gap 1.0, now the largest
+    // Version 0 is never cached.
+    org_.version = 0;
+    changed = std::make_shared<PersonView>(*org_.people[0]);
+    changed->levels[0] = 0.5f;
+    org_.people.Set(0, changed);
+    ASSERT_OK_AND_ASSIGN(v1::MatchResponse unversioned,
+                         Run(*m, "organizations/acme/people/ann"));
+    EXPECT_TRUE(MessageDifferencer::Equals(first, unversioned));
+  }
+}
+
+// Both ways of taking the input give the same answers, for every subject.
+TEST_F(PluginHostTest, PartsAndWholeInputAgree) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Matcher> parts,
+                       LoadExternalMatcher(TOP_GAPS_PLUGIN, HostOptions()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Matcher> whole,
+                       LoadExternalMatcher(WHOLE_INPUT_PLUGIN, HostOptions()));
+  org_.version = 3;
+  for (const char* person : {"ann", "bob", "cy", "dee", "zed"}) {
+    const std::string subject =
+        absl::StrCat("organizations/acme/people/", person);
+    absl::StatusOr<v1::MatchResponse> a = Run(*parts, subject, {}, 2);
+    absl::StatusOr<v1::MatchResponse> b = Run(*whole, subject, {}, 2);
+    ASSERT_EQ(a.status(), b.status()) << subject;
+    if (a.ok()) {
+      EXPECT_TRUE(MessageDifferencer::Equals(*a, *b)) << subject;
+    }
+  }
 }
 
 }  // namespace
