@@ -15,6 +15,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/empty.pb.h"
@@ -906,6 +908,43 @@ TEST_F(ServerTest, HealthCheckReportsServingUntilShutdown) {
   server_->Shutdown(absl::Seconds(1));  // idempotent
   EXPECT_EQ(HealthStatus(channel_, "", &status), -1);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+// A run-time plugin runs in a host process: when it segfaults, that call
+// fails, the server keeps serving, and the host comes back.
+TEST_F(ServerTest, APluginThatCrashesCostsOneCallNotTheServer) {
+  StopServer();
+  ServerOptions options = Options();
+  options.plugin_dir = dir_.Sub("plugins");
+  std::filesystem::create_directories(options.plugin_dir);
+  std::filesystem::copy_file(MISBEHAVES_PLUGIN,
+                             options.plugin_dir + "/misbehaves.so");
+  options.plugin_host.host_binary = PLUGIN_HOST;
+  options.plugin_host.processes = 1;
+  ASSERT_NO_FATAL_FAILURE(StartServer(options));
+  v1::Profile profile;
+  ASSERT_TRUE(IsOk(CreateProfile("ann", "junior", &profile)));
+  v1::Assessment assessment;
+  ASSERT_TRUE(IsOk(Record(absl::StrCat(kOrg, "/people/ann"), v1::SELF, "",
+                          "j-a1-1", 1, &assessment)));
+  auto match = v1::MatchService::NewStub(channel_);
+  auto run = [&](const std::string& what) {
+    v1::MatchRequest request;
+    request.set_parent(kOrg);
+    request.set_matcher("misbehaves");
+    request.set_subject(absl::StrCat(kOrg, "/people/ann"));
+    (*request.mutable_parameters())["do"] = what;
+    v1::MatchResponse response;
+    return Call(match.get(), &v1::MatchService::Stub::Match, request,
+                &response);
+  };
+  EXPECT_TRUE(IsOk(run("")));
+  EXPECT_TRUE(HasCode(run("segfault"), grpc::StatusCode::UNAVAILABLE,
+                      "plugin misbehaves: its host killed by SIG"));
+  grpc::Status health;
+  EXPECT_EQ(HealthStatus(channel_, "", &health), kServing);
+  absl::SleepFor(absl::Milliseconds(150));  // the first back-off
+  EXPECT_TRUE(IsOk(run("")));
 }
 
 TEST_F(ServerTest, ReflectionListsServicesAndServesDescriptors) {
