@@ -12,6 +12,7 @@ packages=(
   libjwt-dev libssl-dev openssl nlohmann-json3-dev
   coinor-libcbc-dev libglpk-dev
   python3-grpcio python3-protobuf python3-jwt python3-cryptography
+  python3-venv python3-pip python3-setuptools python3-wheel  # pip install ./clients/python
   clang libclang-rt-14-dev  # libFuzzer and the sanitizers of scripts/fuzz.sh
 )
 # The browser test of the HTML report; installed with its recommended

@@ -3,8 +3,10 @@
 No vakwijzerd is needed: a grpc.server in this process serves the
 generated servicers and records the metadata of every call. TLS
 certificates are made with ``openssl req -x509`` (those tests are skipped
-without openssl). PYTHONPATH must hold the generated modules (vakwijzer.v1)
-and clients/python; ctest sets it (clients/python/CMakeLists.txt).
+without openssl). The client comes from the installed package (pip install
+./clients/python; ctest installs it into a virtual environment,
+clients/python/CMakeLists.txt), or from PYTHONPATH holding the generated
+modules (vakwijzer.v1) and clients/python.
 """
 
 from __future__ import annotations

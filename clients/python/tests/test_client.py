@@ -3,8 +3,10 @@
 Environment:
     VAKWIJZERD_BIN       the server binary (required)
     VAKWIJZER_DATA_DIR   the repository's data/ folder (frameworks, demo)
-PYTHONPATH must hold the generated modules (vakwijzer.v1) and clients/python.
-ctest sets all three (clients/python/CMakeLists.txt).
+The client comes from the installed package (pip install ./clients/python),
+or from PYTHONPATH holding the generated modules and clients/python. ctest
+installs it into a virtual environment and sets both variables
+(clients/python/CMakeLists.txt).
 """
 
 from __future__ import annotations
