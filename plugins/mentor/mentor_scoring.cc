@@ -295,10 +295,16 @@ MentorLevelTable::MentorLevelTable(const framework::FrameworkIndex& framework,
 
 // Also compiled for AVX2 (four doubles per instruction against SSE2's
 // two), picked at load time where the CPU has it: the same operations in
-// the same order per element, so the same bits.
-__attribute__((target_clones("avx2", "default"))) void AddUnitScores(
-    const MenteeGaps& s, size_t u, const double* levels, size_t n,
-    double* out) {
+// the same order per element, so the same bits. Not under ThreadSanitizer:
+// the pick is an ifunc resolver, which runs before TSan's runtime is up and
+// crashes the program.
+#if defined(VW_SANITIZE_THREAD)
+#define VW_AVX2_CLONE
+#else
+#define VW_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#endif
+VW_AVX2_CLONE void AddUnitScores(const MenteeGaps& s, size_t u,
+                                 const double* levels, size_t n, double* out) {
   const double max_level = s.max_level;
   const double bar = s.bars[u];
   const double plain = s.gaps[u] * 1.0;

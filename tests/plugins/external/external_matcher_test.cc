@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "framework/framework_registry.h"
@@ -296,6 +297,7 @@ TEST_F(ExternalMatcherTest, ConcurrentMatchesAgree) {
   ASSERT_OK_AND_ASSIGN(v1::MatchResponse expected,
                        Run(*m, "organizations/acme/people/bob"));
   std::vector<int> mismatches(4, 0);
+  std::vector<std::string> first(4);  // each thread's first failed status
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
@@ -303,13 +305,14 @@ TEST_F(ExternalMatcherTest, ConcurrentMatchesAgree) {
         absl::StatusOr<v1::MatchResponse> r =
             Run(*m, "organizations/acme/people/bob");
         if (!r.ok() || !MessageDifferencer::Equals(*r, expected)) {
-          ++mismatches[t];
+          if (mismatches[t]++ == 0) first[t] = r.status().ToString();
         }
       }
     });
   }
   for (std::thread& t : threads) t.join();
-  EXPECT_THAT(mismatches, ElementsAre(0, 0, 0, 0));
+  EXPECT_THAT(mismatches, ElementsAre(0, 0, 0, 0))
+      << absl::StrJoin(first, " | ");
 }
 
 // Unloading and loading again runs the plugin's static initialisation a
@@ -543,7 +546,7 @@ TEST_F(ExternalMatcherTest, OrgAndRequestPartsConcatenateIntoTheInput) {
   EXPECT_EQ(joined.parameters().at("x"), "0.5");
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(VW_SANITIZE_THREAD)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
