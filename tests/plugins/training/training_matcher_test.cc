@@ -1040,6 +1040,12 @@ TEST(TrainingOracleTest, MatchesBruteForce) {
         if (mode == "search" || mode == "program") params["exact_limit"] = "1";
         if (mode == "search") params["node_limit"] = "20000";
         if (mode == "program") params["node_limit"] = "0";
+        // The integer program's limit is wall-clock time: the longest
+        // allowed, so that a slow (sanitizer) build still proves these
+        // small instances (a CI run under ASan hit the default 200 ms).
+        if (mode == "search" || mode == "program") {
+          params["time_limit_ms"] = "60000";
+        }
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse r,
                              RunMatcher(org, *registry, subject, params, 100));
         ASSERT_OK_AND_ASSIGN(v1::MatchResponse again,
